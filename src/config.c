@@ -1,0 +1,1 @@
+/* placeholder */ int placeholder_config(void); int placeholder_config(void) { return 0; }

@@ -1,0 +1,1 @@
+/* placeholder */ int placeholder_manager(void); int placeholder_manager(void) { return 0; }

@@ -1,0 +1,1 @@
+/* placeholder */ int placeholder_mroute(void); int placeholder_mroute(void) { return 0; }

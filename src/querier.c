@@ -1,0 +1,1 @@
+/* placeholder */ int placeholder_querier(void); int placeholder_querier(void) { return 0; }

@@ -1,0 +1,1 @@
+/* placeholder */ int placeholder_timerq(void); int placeholder_timerq(void) { return 0; }
