@@ -1,1 +1,114 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * main.c - command line, configuration, and the event loop.
+ *
+ * Compatible with igmpproxy's command line: igmpproxy [-h] [-n] [-d]
+ * [-v [-v]] [CONFIG]. The daemon never forks (systemd supervises it);
+ * -n is accepted for compatibility.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+
+static void help(void) {
+        printf("Usage: igmpproxy [OPTIONS] [CONFIG]\n"
+               "\n"
+               "IGMP proxy (RFC 4605) that keeps Movistar+ IPTV streams alive.\n"
+               "\n"
+               "  -h --help          Show this help\n"
+               "     --version       Show the version\n"
+               "  -n --no-daemon     Accepted for compatibility; the daemon never forks\n"
+               "  -d --debug         Log debug messages (same as -v -v)\n"
+               "  -v --verbose       More messages; twice for debug\n"
+               "  -t --test-config   Check the configuration, print it and exit\n"
+               "\n"
+               "CONFIG defaults to %s.\n",
+               DEFAULT_CONFIG_PATH);
+}
+
+int main(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { "no-daemon", no_argument, NULL, 'n' },
+                { "debug", no_argument, NULL, 'd' },
+                { "verbose", no_argument, NULL, 'v' },
+                { "test-config", no_argument, NULL, 't' },
+                {}
+        };
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(freep) char *error = NULL;
+        Config *config = NULL;
+        const char *path = DEFAULT_CONFIG_PATH;
+        bool test_config = false;
+        int c, r, verbose = 0;
+
+        while ((c = getopt_long(argc, argv, "hndvt", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case 'V':
+                        printf("igmpproxy %s (Movistar+ edition)\n", PACKAGE_VERSION);
+                        return 0;
+                case 'n':
+                        break;
+                case 'd':
+                        verbose = 2;
+                        break;
+                case 'v':
+                        verbose++;
+                        break;
+                case 't':
+                        test_config = true;
+                        break;
+                default:
+                        fprintf(stderr, "Try 'igmpproxy --help'.\n");
+                        return 2;
+                }
+        if (optind < argc - 1) {
+                fprintf(stderr, "Too many arguments; only one configuration file may be given.\n");
+                return 2;
+        }
+        if (optind < argc)
+                path = argv[optind];
+        log_max_level = verbose >= 2 ? LOG_DEBUG : verbose == 1 ? LOG_INFO : LOG_NOTICE;
+        if (verbose == 0)
+                log_max_level = LOG_INFO;
+
+        r = config_load(path, &config, &error);
+        if (r < 0) {
+                fprintf(stderr, "%s\n", error ? error : strerror(-r));
+                return 1;
+        }
+        if (config->warnings)
+                fprintf(stderr, "%s", config->warnings);
+        if (test_config) {
+                _cleanup_(freep) char *dump = config_to_string(config);
+                printf("%s: configuration OK\n%s", path, dump ? dump : "");
+                config_free(config);
+                return 0;
+        }
+
+        r = manager_new(config, path, &m);
+        if (r < 0) {
+                config_free(config);
+                fprintf(stderr, "Failed to allocate the manager: %s\n", strerror(-r));
+                return 1;
+        }
+        r = manager_start(m);
+        if (r < 0)
+                return 1;
+        log_info("igmpproxy %s started", PACKAGE_VERSION);
+        r = manager_run(m);
+        if (r < 0) {
+                log_error_errno(r, "Event loop failed: %m");
+                return 1;
+        }
+        return 0;
+}

@@ -1,1 +1,558 @@
-/* placeholder */ int placeholder_manager(void); int placeholder_manager(void) { return 0; }
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * manager.c - turns socket and timer events into core calls and carries out
+ * the core's effects (see manager.h). Holds no protocol rules: those live in
+ * the core (proxy.c, membership.c, querier.c). Errors from the kernel are
+ * logged and survived; only start-up failures end the daemon.
+ */
+#include "manager.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "igmp-socket.h"
+#include "log.h"
+#include "mroute.h"
+
+static usec_t now_usec(Manager *m) {
+        uint64_t t = 0;
+
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &t) < 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                t = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+        }
+        return t;
+}
+
+static const char *vif_name(Manager *m, int vif) {
+        return vif >= 0 && vif < PROXY_MAX_VIFS && m->vifs[vif].active ? m->vifs[vif].name : "?";
+}
+
+/* ---- effects --------------------------------------------------------------- */
+
+static void send_failed(Manager *m, int r, const char *what, int vif, in4_t group) {
+        usec_t now = now_usec(m);
+        char g[IN4_STRLEN];
+
+        m->send_errors++;
+        /* A link that is down makes every send fail: one line per 10 s is enough. */
+        if (m->last_send_error_log && now - m->last_send_error_log < 10 * USEC_PER_SEC)
+                return;
+        m->last_send_error_log = now;
+        log_warning_errno(r, "Failed to send %s for %s on %s (%" PRIu64 " send errors so far): %m, ignoring", what,
+                          in4_to_string(group, g), vif_name(m, vif), m->send_errors);
+}
+
+static void apply_send(Manager *m, const Effect *e) {
+        uint8_t buf[64];
+        in4_t dst;
+        int len, r;
+        const char *what;
+
+        if (e->vif < 0 || e->vif >= PROXY_MAX_VIFS || !m->vifs[e->vif].active)
+                return;
+        switch (e->type) {
+        case EFFECT_SEND_QUERY:
+                len = igmp_build_query(buf, sizeof buf, e->version, e->group, e->max_resp, e->qrv, e->qqi);
+                dst = e->dst;
+                what = e->group ? "group-specific query" : "general query";
+                break;
+        case EFFECT_SEND_REPORT:
+                len = igmp_build_report(buf, sizeof buf, e->version, e->group);
+                dst = igmp_report_destination(e->version, e->group);
+                what = "report";
+                break;
+        case EFFECT_SEND_LEAVE:
+                if (e->version < 2)
+                        return; /* IGMPv1 has no leave: the membership times out */
+                len = igmp_build_leave(buf, sizeof buf, e->version, e->group);
+                dst = igmp_leave_destination(e->version, e->group);
+                what = "leave";
+                break;
+        default:
+                return;
+        }
+        if (len < 0) {
+                log_error_errno(len, "Failed to build IGMP %s: %m", what);
+                return;
+        }
+        r = igmp_socket_send(m->fd, m->vifs[e->vif].ifindex, m->vifs[e->vif].addr, dst, buf, (size_t) len);
+        if (r < 0)
+                send_failed(m, r, what, e->vif, e->group);
+}
+
+static void apply_mfc(Manager *m, const Effect *e) {
+        char s[IN4_STRLEN], g[IN4_STRLEN];
+        uint8_t ttls[MROUTE_MAX_VIFS] = {};
+        int r;
+
+        if (e->type == EFFECT_MFC_SET) {
+                for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                        if ((e->out_mask & (1U << v)) && m->vifs[v].active)
+                                ttls[v] = (uint8_t) (m->vifs[v].threshold ? m->vifs[v].threshold : 1);
+                r = mroute_set_mfc(m->fd, e->source, e->group, e->vif, ttls);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to install route (%s, %s): %m, ignoring",
+                                          in4_to_string(e->source, s), in4_to_string(e->group, g));
+        } else if (e->type == EFFECT_MFC_DEL) {
+                r = mroute_del_mfc(m->fd, e->source, e->group, e->vif);
+                if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "Failed to remove route (%s, %s): %m, ignoring",
+                                          in4_to_string(e->source, s), in4_to_string(e->group, g));
+        } else if (e->type == EFFECT_MFC_POLL) {
+                uint64_t pkts = 0;
+                r = mroute_get_count(m->fd, e->source, e->group, &pkts, NULL);
+                proxy_route_activity(m->proxy, e->source, e->group, r >= 0, pkts, now_usec(m));
+        }
+}
+
+static void apply_event(Manager *m, const Effect *e) {
+        char g[IN4_STRLEN], s[IN4_STRLEN];
+        LogContext ctx = {
+                .interface = e->vif >= 0 ? vif_name(m, e->vif) : NULL,
+                .group = e->group,
+                .source = e->source,
+        };
+
+        in4_to_string(e->group, g);
+        in4_to_string(e->source, s);
+        switch (e->event) {
+        case EVENT_MEMBER_JOINED:
+                log_ctx(LOG_DEBUG, &ctx, "%s: listeners for %s", ctx.interface, g);
+                break;
+        case EVENT_MEMBER_LEFT:
+                log_ctx(LOG_DEBUG, &ctx, "%s: no more listeners for %s (%s)", ctx.interface, g,
+                        leave_reason_to_string((EventLeaveReason) e->count));
+                break;
+        case EVENT_UPSTREAM_JOINED:
+                ctx.igmp_version = (int) e->count;
+                log_ctx(LOG_INFO, &ctx, "Joined %s upstream on %s (IGMPv%" PRIu64 " report)", g, ctx.interface,
+                        e->count);
+                break;
+        case EVENT_UPSTREAM_LEFT:
+                log_ctx(LOG_INFO, &ctx, "Left %s upstream on %s", g, ctx.interface);
+                break;
+        case EVENT_REFRESH_CYCLE:
+                log_ctx(LOG_DEBUG, &ctx, "Refresh cycle: %" PRIu64 " report(s) sent upstream", e->count);
+                break;
+        case EVENT_REFRESH_SKIPPED:
+                log_ctx(LOG_DEBUG, &ctx, "Refresh cycle skipped: an upstream querier is present");
+                break;
+        case EVENT_ROUTE_ADDED:
+                log_ctx(LOG_INFO, &ctx, "Forwarding %s from %s", g, s);
+                break;
+        case EVENT_ROUTE_REMOVED:
+                log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s", g, s);
+                break;
+        case EVENT_ROUTE_REJECTED:
+                log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s: source outside the upstream subnet and altnets",
+                        g, s);
+                break;
+        case EVENT_QUERIER_LOST:
+                log_ctx(LOG_NOTICE, &ctx, "%s: %s is the querier now (lower address)", ctx.interface, s);
+                break;
+        case EVENT_QUERIER_RESUMED:
+                log_ctx(LOG_NOTICE, &ctx, "%s: other querier gone, querying again", ctx.interface);
+                break;
+        case EVENT_GROUP_LIMIT:
+                log_ctx(LOG_WARNING, &ctx,
+                        "%s: MaxGroupsPerInterface=%u reached, dropping report for %s from %s (%" PRIu64
+                        " dropped so far)",
+                        ctx.interface, m->config->max_groups, g, s, e->count);
+                break;
+        case EVENT_UPSTREAM_QUERY:
+                log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s", e->count, ctx.interface);
+                break;
+        default:
+                break;
+        }
+}
+
+static void manager_update_timer(Manager *m);
+
+static void manager_apply_effects(Manager *m) {
+        /* Index walk: MFC_POLL answers can append effects while we go. */
+        for (size_t i = 0; i < proxy_n_effects(m->proxy); i++) {
+                Effect e = *proxy_effect(m->proxy, i);
+                switch (e.type) {
+                case EFFECT_SEND_QUERY:
+                case EFFECT_SEND_REPORT:
+                case EFFECT_SEND_LEAVE:
+                        apply_send(m, &e);
+                        break;
+                case EFFECT_MFC_SET:
+                case EFFECT_MFC_DEL:
+                case EFFECT_MFC_POLL:
+                        apply_mfc(m, &e);
+                        break;
+                case EFFECT_EVENT:
+                        apply_event(m, &e);
+                        break;
+                default:
+                        break;
+                }
+        }
+        proxy_effects_clear(m->proxy);
+        manager_update_timer(m);
+}
+
+/* ---- timer ------------------------------------------------------------------- */
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        proxy_run_timers(m->proxy, now_usec(m));
+        manager_apply_effects(m);
+        return 0;
+}
+
+static void manager_update_timer(Manager *m) {
+        usec_t next = proxy_next_deadline(m->proxy);
+        int r;
+
+        if (!m->timer_source)
+                return;
+        if (next == USEC_INFINITY) {
+                (void) sd_event_source_set_enabled(m->timer_source, SD_EVENT_OFF);
+                return;
+        }
+        r = sd_event_source_set_time(m->timer_source, next);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->timer_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm timer: %m");
+}
+
+/* ---- input --------------------------------------------------------------------- */
+
+static void handle_packet(Manager *m, const uint8_t *buf, size_t len, int ifindex, usec_t now) {
+        IgmpParseError why;
+        IgmpMessage msg;
+        IpInfo ip;
+        int vif;
+        in4_t src, grp;
+
+        switch (mroute_parse_upcall(buf, len, &vif, &src, &grp)) {
+        case MROUTE_UPCALL_NOCACHE:
+                proxy_handle_nocache(m->proxy, vif, src, grp, now);
+                return;
+        case MROUTE_UPCALL_NONE:
+                break;
+        default:
+                return;
+        }
+
+        if (ip_parse(buf, len, &ip) < 0 || igmp_parse(ip.payload, ip.payload_len, &msg, &why) < 0) {
+                char a[IN4_STRLEN];
+                m->rx_malformed++;
+                if (ip_parse(buf, len, &ip) < 0)
+                        why = IGMP_PARSE_BAD_IP;
+                log_debug("Dropped malformed IGMP packet from %s: %s", ip.src ? in4_to_string(ip.src, a) : "?",
+                          igmp_parse_error_to_string(why));
+                return;
+        }
+        proxy_handle_igmp(m->proxy, ifindex, &ip, &msg, now);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        uint8_t buf[9000];
+        usec_t now = now_usec(m);
+
+        /* Drain what is queued, bounded so timers get their turn. */
+        for (int k = 0; k < 256; k++) {
+                int ifindex = 0;
+                ssize_t n = igmp_socket_recv(fd, buf, sizeof buf, &ifindex);
+                if (n == -EAGAIN || n == -EINTR)
+                        break;
+                if (n == -EMSGSIZE) {
+                        m->rx_malformed++;
+                        continue;
+                }
+                if (n < 0) {
+                        log_warning_errno((int) n, "Failed to receive on the IGMP socket: %m, ignoring");
+                        break;
+                }
+                handle_packet(m, buf, (size_t) n, ifindex, now);
+        }
+        manager_apply_effects(m);
+        return 0;
+}
+
+/* ---- interfaces -------------------------------------------------------------------- */
+
+static int iface_ipv4(const char *name, in4_t *ret_addr, uint8_t *ret_prefixlen) {
+        struct ifaddrs *list = NULL;
+        int r = -EADDRNOTAVAIL;
+
+        if (getifaddrs(&list) < 0)
+                return -errno;
+        for (struct ifaddrs *a = list; a; a = a->ifa_next) {
+                if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || strcmp(a->ifa_name, name) != 0)
+                        continue;
+                in4_t mask = ntohl(((struct sockaddr_in *) a->ifa_netmask)->sin_addr.s_addr);
+                *ret_addr = ntohl(((struct sockaddr_in *) a->ifa_addr)->sin_addr.s_addr);
+                *ret_prefixlen = (uint8_t) __builtin_popcount(mask);
+                r = 0;
+                break;
+        }
+        freeifaddrs(list);
+        return r;
+}
+
+static int manager_add_iface(Manager *m, const char *name, IfaceRole role, const IfaceConfig *ic) {
+        char a[IN4_STRLEN];
+        unsigned ifindex = if_nametoindex(name);
+        in4_t addr = 0;
+        uint8_t plen = 0;
+        int vif, r;
+
+        for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                if (m->vifs[v].active && strcmp(m->vifs[v].name, name) == 0)
+                        return 0; /* already in service (reload) */
+        if (ifindex == 0) {
+                log_warning("Interface %s (%s) does not exist, ignoring it", name, iface_role_to_string(role));
+                return 0;
+        }
+        r = iface_ipv4(name, &addr, &plen);
+        if (r < 0) {
+                log_warning("Interface %s (%s) has no IPv4 address, ignoring it", name, iface_role_to_string(role));
+                return 0;
+        }
+        vif = proxy_add_iface(m->proxy, (int) ifindex, name, role, addr, plen, ic, now_usec(m));
+        if (vif < 0)
+                return log_error_errno(vif, "Failed to add interface %s: %m", name);
+        r = mroute_add_vif(m->fd, vif, (int) ifindex, ic ? ic->threshold : 1, ic ? ic->ratelimit : 0);
+        if (r < 0) {
+                proxy_remove_iface(m->proxy, vif, now_usec(m));
+                return log_error_errno(r, "Failed to add VIF %d for %s: %m", vif, name);
+        }
+        m->vifs[vif] = (ManagedIface) {
+                .active = true,
+                .ifindex = (int) ifindex,
+                .role = role,
+                .addr = addr,
+                .prefixlen = plen,
+                .threshold = ic ? ic->threshold : 1,
+                .ratelimit = ic ? ic->ratelimit : 0,
+        };
+        snprintf(m->vifs[vif].name, sizeof m->vifs[vif].name, "%s", name);
+        log_info("%s: %s, %s/%u, VIF %d", name, iface_role_to_string(role), in4_to_string(addr, a), plen, vif);
+        return 0;
+}
+
+static int manager_add_ifaces(Manager *m) {
+        struct if_nameindex *all;
+        int r = 0;
+
+        /* Upstream first so downstream joins find it. */
+        for (size_t k = 0; k < m->config->n_ifaces; k++) {
+                const IfaceConfig *ic = &m->config->ifaces[k];
+                if (ic->role == ROLE_UPSTREAM && (r = manager_add_iface(m, ic->name, ic->role, ic)) < 0)
+                        return r;
+        }
+        for (size_t k = 0; k < m->config->n_ifaces; k++) {
+                const IfaceConfig *ic = &m->config->ifaces[k];
+                if (ic->role == ROLE_DOWNSTREAM && (r = manager_add_iface(m, ic->name, ic->role, ic)) < 0)
+                        return r;
+        }
+        if (m->config->default_role != ROLE_DOWNSTREAM)
+                return 0;
+
+        /* defaultdown: every other multicast-capable interface with IPv4. */
+        all = if_nameindex();
+        if (!all)
+                return log_error_errno(-errno, "Failed to list interfaces: %m");
+        for (struct if_nameindex *x = all; x->if_index != 0; x++) {
+                in4_t addr;
+                uint8_t plen;
+                if (config_find_iface(m->config, x->if_name) || strcmp(x->if_name, "lo") == 0)
+                        continue;
+                if (iface_ipv4(x->if_name, &addr, &plen) < 0)
+                        continue;
+                r = manager_add_iface(m, x->if_name, ROLE_DOWNSTREAM, NULL);
+                if (r < 0)
+                        break;
+        }
+        if_freenameindex(all);
+        return r < 0 ? r : 0;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (si->ssi_signo == SIGHUP) {
+                _cleanup_(freep) char *err = NULL;
+                if (manager_reload(m, &err) < 0)
+                        log_error("Configuration not reloaded, keeping the old one: %s", err ? err : "?");
+                return 0;
+        }
+        log_info("Received %s, shutting down", strsignal((int) si->ssi_signo));
+        manager_stop(m);
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+int manager_new(Config *config, const char *config_path, Manager **ret) {
+        Manager *m = calloc(1, sizeof *m);
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->fd = -1;
+        m->config = config;
+        m->config_path = config_path ? strdup(config_path) : NULL;
+        r = sd_event_default(&m->event);
+        if (r < 0) {
+                manager_free(m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        sigset_t ss;
+        int r;
+
+        m->fd = igmp_socket_open();
+        if (m->fd < 0)
+                return log_error_errno(m->fd, "Failed to open raw IGMP socket (needs CAP_NET_RAW): %m");
+        r = mroute_init(m->fd);
+        if (r == -EADDRINUSE)
+                return log_error_errno(r, "Another multicast routing daemon already owns the kernel's multicast "
+                                          "routing table (MRT_INIT: %m). Find it with: ss -awp | grep -i raw "
+                                          "(igmpproxy, smcroute, mcproxy, pimd...) and stop it first.");
+        if (r < 0)
+                return log_error_errno(r, "Failed to become the kernel's multicast router (MRT_INIT, needs "
+                                          "CAP_NET_ADMIN): %m");
+        m->mrt_ready = true;
+
+        m->proxy = proxy_new(m->config, ((uint64_t) getpid() << 32) ^ now_usec(m), now_usec(m));
+        if (!m->proxy)
+                return log_error_errno(-ENOMEM, "Out of memory");
+
+        r = sd_event_add_time(m->event, &m->timer_source, CLOCK_MONOTONIC, USEC_INFINITY, USEC_PER_MSEC, on_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create timer: %m");
+
+        r = manager_add_ifaces(m);
+        if (r < 0)
+                return r;
+
+        r = sd_event_add_io(m->event, &m->io_source, m->fd, EPOLLIN, on_io, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the IGMP socket: %m");
+
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGHUP);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_signal, m)) < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        manager_apply_effects(m);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        return sd_event_loop(m->event);
+}
+
+void manager_stop(Manager *m) {
+        if (m->proxy) {
+                proxy_shutdown(m->proxy, now_usec(m));
+                manager_apply_effects(m);
+        }
+        if (m->fd >= 0 && m->mrt_ready) {
+                for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                        if (m->vifs[v].active) {
+                                int r = mroute_del_vif(m->fd, v);
+                                if (r < 0)
+                                        log_warning_errno(r, "Failed to remove VIF %d (%s): %m, ignoring", v,
+                                                          m->vifs[v].name);
+                                m->vifs[v].active = false;
+                        }
+                /* MRT_DONE also flushes every MFC entry we might have missed. */
+                mroute_done(m->fd);
+                m->mrt_ready = false;
+        }
+}
+
+static void manager_remove_vif(Manager *m, int v) {
+        int r;
+
+        proxy_remove_iface(m->proxy, v, now_usec(m));
+        manager_apply_effects(m);
+        r = mroute_del_vif(m->fd, v);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove VIF %d (%s): %m, ignoring", v, m->vifs[v].name);
+        log_info("%s: removed", m->vifs[v].name);
+        m->vifs[v].active = false;
+}
+
+int manager_reload(Manager *m, char **ret_error) {
+        _cleanup_(config_freep) Config *old = NULL;
+        Config *new = NULL;
+        int r;
+
+        r = config_load(m->config_path, &new, ret_error);
+        if (r < 0)
+                return r;
+        if (new->warnings)
+                log_warning("%s", new->warnings);
+
+        /* 1. Interfaces that lost their role (or changed it, or their VIF
+         *    settings) go first, while the old Config they point to lives. */
+        for (int v = 0; v < PROXY_MAX_VIFS; v++) {
+                ManagedIface *mi = &m->vifs[v];
+                const IfaceConfig *ic;
+                if (!mi->active)
+                        continue;
+                ic = config_find_iface(new, mi->name);
+                if (config_iface_role(new, mi->name) != mi->role || (ic ? ic->threshold : 1) != mi->threshold ||
+                    (ic ? ic->ratelimit : 0) != mi->ratelimit)
+                        manager_remove_vif(m, v);
+        }
+
+        /* 2. The core takes the new settings and filters. */
+        old = m->config;
+        m->config = new;
+        proxy_set_config(m->proxy, new, now_usec(m));
+        manager_apply_effects(m);
+
+        /* 3. New interfaces (and the re-created ones) come in. */
+        r = manager_add_ifaces(m);
+        manager_apply_effects(m);
+        if (r < 0)
+                log_warning_errno(r, "Some interfaces could not be added after reload: %m");
+        log_info("Configuration reloaded from %s", m->config_path);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        manager_stop(m);
+        sd_event_source_unref(m->io_source);
+        sd_event_source_unref(m->timer_source);
+        proxy_free(m->proxy);
+        if (m->fd >= 0)
+                close(m->fd);
+        sd_event_unref(m->event);
+        config_free(m->config);
+        free(m->config_path);
+        free(m);
+        return NULL;
+}

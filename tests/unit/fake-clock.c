@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fake-clock.c - the unit tests' simulated clock and recording lab (see
+ * fake-clock.h). Inputs are built with the real codec and parsed back, so the
+ * core sees exactly what the glue would hand it.
+ */
+#include "fake-clock.h"
+
+#include <assert.h>
+#include <stdio.h>
+
+static void lab_record(Lab *l) {
+        for (size_t i = 0; i < proxy_n_effects(l->p); i++) {
+                const Effect *e = proxy_effect(l->p, i);
+                if (e->type == EFFECT_MFC_POLL) {
+                        /* answer like the kernel: counter grows while the stream flows */
+                        if (l->stream_flowing)
+                                l->packets += 100;
+                        proxy_route_activity(l->p, e->source, e->group, true, l->packets, l->now);
+                        e = proxy_effect(l->p, i); /* the queue may have moved */
+                }
+                if (l->n_recs == l->cap_recs) {
+                        l->cap_recs = l->cap_recs ? 2 * l->cap_recs : 256;
+                        l->recs = realloc(l->recs, l->cap_recs * sizeof *l->recs);
+                        assert(l->recs);
+                }
+                l->recs[l->n_recs++] = (Rec) { .at = l->now, .e = *e };
+        }
+        proxy_effects_clear(l->p);
+}
+
+void lab_collect(Lab *l) {
+        lab_record(l);
+}
+
+void lab_clear(Lab *l) {
+        lab_record(l);
+        l->n_recs = 0;
+}
+
+void lab_init(Lab *l, const Config *cfg, bool second) {
+        static IfaceConfig up_ic = { .name = "vlan2", .role = ROLE_UPSTREAM, .threshold = 1 };
+        static IfaceConfig down_ic = { .name = "vlan10", .role = ROLE_DOWNSTREAM, .threshold = 1 };
+
+        *l = (Lab) { .cfg = *cfg, .now = T0 };
+        l->p = proxy_new(&l->cfg, 42, l->now);
+        assert(l->p);
+        l->up = proxy_add_iface(l->p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up_ic, l->now);
+        l->down = proxy_add_iface(l->p, LAB_DOWN_IFINDEX, "vlan10", ROLE_DOWNSTREAM, LAB_DOWN_ADDR, 24, &down_ic,
+                                  l->now);
+        l->down2 = second ? proxy_add_iface(l->p, LAB_DOWN2_IFINDEX, "vlan20", ROLE_DOWNSTREAM, LAB_DOWN2_ADDR, 24,
+                                            NULL, l->now)
+                          : -1;
+        assert(l->up >= 0 && l->down >= 0);
+        lab_record(l);
+}
+
+void lab_done(Lab *l) {
+        proxy_free(l->p);
+        free(l->recs);
+        *l = (Lab) {};
+}
+
+void lab_advance_to(Lab *l, usec_t t) {
+        for (int guard = 0; guard < 10000000; guard++) {
+                usec_t next = proxy_next_deadline(l->p);
+                if (next > t)
+                        break;
+                if (next > l->now)
+                        l->now = next;
+                proxy_run_timers(l->p, l->now);
+                lab_record(l);
+        }
+        if (t > l->now)
+                l->now = t;
+}
+
+void lab_advance(Lab *l, usec_t delta) {
+        lab_advance_to(l, l->now + delta);
+}
+
+static void feed(Lab *l, int ifindex, in4_t src, in4_t dst, const uint8_t *buf, int len) {
+        IgmpMessage m;
+        IgmpParseError why;
+        IpInfo ip = { .src = src, .dst = dst, .ttl = 1, .protocol = 2, .router_alert = true };
+
+        assert(len > 0);
+        assert(igmp_parse(buf, (size_t) len, &m, &why) == 0);
+        proxy_handle_igmp(l->p, ifindex, &ip, &m, l->now);
+        lab_record(l);
+}
+
+void lab_report(Lab *l, int ifindex, in4_t src, in4_t group, int version) {
+        uint8_t buf[64];
+        int n = igmp_build_report(buf, sizeof buf, version, group);
+        feed(l, ifindex, src, igmp_report_destination(version, group), buf, n);
+}
+
+void lab_leave(Lab *l, int ifindex, in4_t src, in4_t group, int version) {
+        uint8_t buf[64];
+        int n = igmp_build_leave(buf, sizeof buf, version, group);
+        feed(l, ifindex, src, igmp_leave_destination(version, group), buf, n);
+}
+
+void lab_v3_record(Lab *l, int ifindex, in4_t src, uint8_t type, in4_t group, uint16_t n_sources) {
+        uint8_t buf[16 + 8 + 4 * 16] = {};
+        size_t len = 8 + 8 + 4u * n_sources;
+        uint16_t sum;
+
+        assert(n_sources <= 16);
+        buf[0] = IGMP_TYPE_V3_REPORT;
+        buf[7] = 1; /* one record */
+        buf[8] = type;
+        buf[11] = (uint8_t) n_sources;
+        buf[12] = (uint8_t) (group >> 24);
+        buf[13] = (uint8_t) (group >> 16);
+        buf[14] = (uint8_t) (group >> 8);
+        buf[15] = (uint8_t) group;
+        for (uint16_t k = 0; k < n_sources; k++) {
+                buf[16 + 4 * k] = 198;
+                buf[17 + 4 * k] = 18;
+                buf[18 + 4 * k] = 0;
+                buf[19 + 4 * k] = (uint8_t) (k + 1);
+        }
+        sum = inet_checksum(buf, len); /* big-endian 16-bit value */
+        buf[2] = (uint8_t) (sum >> 8);
+        buf[3] = (uint8_t) sum;
+        feed(l, ifindex, src, IN4_IGMPV3_ROUTERS, buf, (int) len);
+}
+
+void lab_query(Lab *l, int ifindex, in4_t src, int version, in4_t group, usec_t max_resp) {
+        uint8_t buf[64];
+        int n = igmp_build_query(buf, sizeof buf, version, group, max_resp, 2, SEC(125));
+        feed(l, ifindex, src, group ? group : IN4_ALL_SYSTEMS, buf, n);
+}
+
+size_t lab_count(const Lab *l, EffectType type, in4_t group) {
+        size_t n = 0;
+        for (size_t i = 0; i < l->n_recs; i++)
+                if (l->recs[i].e.type == type && (group == 0 || l->recs[i].e.group == group))
+                        n++;
+        return n;
+}
+
+size_t lab_count_event(const Lab *l, EventType ev, in4_t group) {
+        size_t n = 0;
+        for (size_t i = 0; i < l->n_recs; i++)
+                if (l->recs[i].e.type == EFFECT_EVENT && l->recs[i].e.event == ev &&
+                    (group == 0 || l->recs[i].e.group == group))
+                        n++;
+        return n;
+}
+
+const Rec *lab_find(const Lab *l, EffectType type, in4_t group, size_t nth) {
+        for (size_t i = 0; i < l->n_recs; i++)
+                if (l->recs[i].e.type == type && (group == 0 || l->recs[i].e.group == group) && nth-- == 0)
+                        return &l->recs[i];
+        return NULL;
+}
+
+const Rec *lab_find_event(const Lab *l, EventType ev, in4_t group, size_t nth) {
+        for (size_t i = 0; i < l->n_recs; i++)
+                if (l->recs[i].e.type == EFFECT_EVENT && l->recs[i].e.event == ev &&
+                    (group == 0 || l->recs[i].e.group == group) && nth-- == 0)
+                        return &l->recs[i];
+        return NULL;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * core.h - internal state shared by membership.c, querier.c and proxy.c.
+ * Not an API: only the core files and the unit tests include it.
+ */
+#pragma once
+
+#include "proxy.h"
+#include "timerq.h"
+
+/* What owns a timer; proxy_run_timers() dispatches on it. */
+enum {
+        TIMER_QUERY,          /* Iface.query_timer: next general (startup) query */
+        TIMER_OTHER_QUERIER,  /* Iface.other_querier_timer */
+        TIMER_MEMBER,         /* Member.timer: group membership timer */
+        TIMER_MEMBER_LMQ,     /* Member.lmq_timer: next group-specific query */
+        TIMER_JOIN_REPEAT,    /* UpGroup.repeat_timer: unsolicited report repetition */
+        TIMER_RESPONSE,       /* UpGroup.response_timer: answer to an upstream query */
+        TIMER_ROUTE_IDLE,     /* Route.timer */
+        TIMER_REFRESH,        /* Proxy.refresh_timer: next refresh cycle */
+        TIMER_REFRESH_STEP,   /* Proxy.step_timer: next slice of a spread cycle */
+};
+
+#define container_of(ptr, type, member) ((type *) ((char *) (ptr) - offsetof(type, member)))
+
+typedef struct Iface {
+        bool used;
+        int vif;
+        int ifindex;
+        char name[IFNAMSIZ];
+        IfaceRole role;
+        in4_t addr;
+        uint8_t prefixlen;
+        const IfaceConfig *cfg; /* filters, altnets; may be NULL (defaults) */
+        /* querier (downstream) */
+        bool querier;
+        in4_t other_querier;
+        unsigned startup_left;
+        Timer query_timer;
+        Timer other_querier_timer;
+        size_t n_members;       /* Member entries (listening or leaving) */
+        size_t n_listening;
+} Iface;
+
+typedef struct Host {
+        in4_t addr;
+        usec_t expires;
+} Host;
+
+/* A group on one downstream interface (RFC 3376 6.2.1 / RFC 2236 6). */
+typedef struct Member {
+        struct Member *hnext;
+        in4_t group;
+        int vif;
+        bool listening;        /* counts as a listener for forwarding and upstream */
+        bool leaving;          /* a last-member query round is running */
+        Timer timer;           /* group membership timer */
+        Timer lmq_timer;       /* next group-specific query retransmission */
+        unsigned lmq_left;
+        usec_t v1_until;       /* older version host present (RFC 3376 7.3.2) */
+        usec_t v2_until;
+        Host *hosts;           /* reporters seen, for quickleave */
+        size_t n_hosts, cap_hosts;
+} Member;
+
+typedef struct Route {
+        struct Route *next;
+        in4_t source;
+        in4_t group;
+        Timer timer;           /* idle check */
+        uint64_t last_packets;
+        bool polled_once;
+} Route;
+
+/* A group on the upstream side (RFC 4605 4.1: the merged membership). */
+typedef struct UpGroup {
+        struct UpGroup *hnext;
+        in4_t group;
+        uint32_t out_mask;     /* VIFs with listeners */
+        bool joined;           /* reported upstream, not yet left */
+        usec_t joined_at;
+        usec_t last_report;
+        Timer repeat_timer;
+        unsigned repeats_left;
+        Timer response_timer;
+        Route *routes;
+        size_t n_routes;
+} UpGroup;
+
+/* Small chained hash keyed by a uint64; the owner types embed 'hnext' first. */
+typedef struct HashTable {
+        void **buckets;
+        size_t n_buckets;      /* power of two */
+        size_t n;
+} HashTable;
+
+/* Sources recently seen by the kernel for groups without listeners, so that a
+ * join installs its route at once instead of waiting for the kernel to retry
+ * the upcall (it holds an unresolved entry for 10 s). Bounded ring. */
+#define PENDING_SOURCES 64
+typedef struct PendingSource {
+        in4_t source, group;
+        usec_t seen;
+} PendingSource;
+
+struct Proxy {
+        const Config *cfg;
+        Rng rng;
+        TimerQ timers;
+        Iface ifaces[PROXY_MAX_VIFS];
+        int upstream;          /* vif or -1 */
+        HashTable members;     /* key: vif << 32 | group */
+        HashTable groups;      /* key: group -> UpGroup */
+        size_t n_joined;
+        size_t n_listened;     /* UpGroups with out_mask != 0 */
+        PendingSource pending[PENDING_SOURCES];
+        size_t pending_next;
+        /* refresh cycle */
+        Timer refresh_timer;
+        Timer step_timer;
+        in4_t *cycle_groups;
+        size_t cycle_n, cycle_pos, cycle_per_step, cycle_sent;
+        usec_t cycle_step_usec;
+        bool shut_down;
+        ProxyStats stats;
+        Effect *effects;
+        size_t n_effects, cap_effects;
+};
+
+/* effects */
+Effect *effect_push(Proxy *p, EffectType type);
+void event_push(Proxy *p, EventType ev, int vif, in4_t group, in4_t source, uint64_t count);
+
+/* hash */
+void *hash_get(const HashTable *h, uint64_t key, uint64_t (*key_of)(const void *));
+int hash_put(HashTable *h, void *item, uint64_t key, uint64_t (*key_of)(const void *));
+void hash_remove(HashTable *h, void *item, uint64_t key);
+void hash_free(HashTable *h);
+/* Iteration: *bucket and *item start at 0/NULL; returns next item or NULL. */
+void *hash_next(const HashTable *h, size_t *bucket, void **item);
+
+/* derived intervals (RFC 3376 8.4, 8.5, 8.14) */
+usec_t proxy_gmi(const Proxy *p);              /* group membership interval */
+usec_t proxy_oqpi(const Proxy *p);             /* other querier present interval */
+
+/* querier.c */
+void querier_start(Proxy *p, Iface *i, usec_t now);
+void querier_stop(Proxy *p, Iface *i);
+void querier_on_query(Proxy *p, Iface *i, in4_t src, const IgmpMessage *m, usec_t now);
+void querier_timer(Proxy *p, Timer *t, usec_t now);
+void querier_send_group_query(Proxy *p, Iface *i, in4_t group);
+
+/* membership.c */
+Member *member_find(const Proxy *p, int vif, in4_t group);
+void member_on_report(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now);
+void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now);
+void member_on_group_query(Proxy *p, Iface *i, in4_t group, usec_t max_resp, usec_t now);
+void member_timer(Proxy *p, Timer *t, usec_t now);
+void member_drop_iface(Proxy *p, Iface *i);
+/* Ends a membership now (reload: a filter forbids it). */
+void member_expire(Proxy *p, Member *m, usec_t now);
+
+/* proxy.c: called by membership.c when an interface gains/loses its listening state for a group */
+void proxy_listening_changed(Proxy *p, Iface *i, in4_t group, bool listening, usec_t now);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * effects.h - what the core asks the outside world to do.
+ *
+ * The core (membership.c, querier.c, proxy.c) never touches a socket or the
+ * kernel: every input call appends Effect records to a queue that the glue
+ * (manager.c) drains in order. Sends and MFC changes are effects; so are
+ * events, which the glue turns into log lines, journal fields and (later)
+ * D-Bus signals. Interfaces are named by their VIF index ("slot"), which the
+ * core assigns and the glue uses verbatim in MRT_ADD_VIF / mfcc_ttls.
+ */
+#pragma once
+
+#include "util.h"
+
+typedef enum EffectType {
+        EFFECT_SEND_QUERY,   /* vif, dst, group (0 = general), version, max_resp, qrv, qqi */
+        EFFECT_SEND_REPORT,  /* vif (upstream), group, version */
+        EFFECT_SEND_LEAVE,   /* vif (upstream), group, version */
+        EFFECT_MFC_SET,      /* source, group, vif = input VIF, out_mask = output VIFs */
+        EFFECT_MFC_DEL,      /* source, group, vif = input VIF */
+        EFFECT_MFC_POLL,     /* source, group: glue reads the kernel's packet counter and
+                                calls proxy_route_activity() */
+        EFFECT_EVENT,        /* event, vif, group, source, version, count */
+        _EFFECT_TYPE_MAX,
+} EffectType;
+
+typedef enum EventType {
+        EVENT_MEMBER_JOINED,     /* a downstream interface gained its first listener of group */
+        EVENT_MEMBER_LEFT,       /* ... lost its last one (count: EventLeaveReason) */
+        EVENT_UPSTREAM_JOINED,   /* group joined upstream (first report sent) */
+        EVENT_UPSTREAM_LEFT,     /* group left upstream */
+        EVENT_REFRESH_CYCLE,     /* a refresh cycle completed; count = reports sent */
+        EVENT_REFRESH_SKIPPED,   /* auto mode: an upstream querier is present */
+        EVENT_ROUTE_ADDED,       /* (S,G) forwarded */
+        EVENT_ROUTE_REMOVED,     /* (S,G) no longer forwarded */
+        EVENT_ROUTE_REJECTED,    /* (S,G) source outside upstream subnet and altnets */
+        EVENT_QUERIER_LOST,      /* another querier with a lower address took over (source) */
+        EVENT_QUERIER_RESUMED,   /* other querier timed out, we query again */
+        EVENT_GROUP_LIMIT,       /* a report dropped because the interface's group cap is reached */
+        EVENT_UPSTREAM_QUERY,    /* an IGMP query was heard upstream (version) */
+        _EVENT_TYPE_MAX,
+} EventType;
+
+typedef enum EventLeaveReason {
+        LEAVE_REASON_QUICKLEAVE,  /* last known host left (quickleave) */
+        LEAVE_REASON_TIMEOUT,     /* group membership timer expired */
+        LEAVE_REASON_QUERY,       /* no answer to group-specific queries */
+        LEAVE_REASON_INTERFACE,   /* the interface went away */
+        LEAVE_REASON_FILTER,      /* a reloaded configuration forbids the group */
+        _LEAVE_REASON_MAX,
+} EventLeaveReason;
+
+typedef struct Effect {
+        EffectType type;
+        EventType event;
+        int vif;
+        in4_t dst;
+        in4_t group;
+        in4_t source;
+        uint8_t version;
+        uint8_t qrv;
+        usec_t max_resp;
+        usec_t qqi;
+        uint32_t out_mask;
+        uint64_t count;
+} Effect;
+
+const char *effect_type_to_string(EffectType t);
+const char *event_type_to_string(EventType t);
+const char *leave_reason_to_string(EventLeaveReason r);

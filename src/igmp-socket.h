@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * igmp-socket.h - the raw IPPROTO_IGMP socket: open, receive with the
+ * arrival interface, send queries/reports/leaves out of a chosen interface
+ * with TTL 1, the Router Alert option and that interface's address.
+ * The same socket carries the kernel's multicast-routing upcalls once
+ * mroute_init() ran on it (mroute.c tells them apart).
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "util.h"
+
+int igmp_socket_open(void);
+/* Receives one datagram; *ret_ifindex is the interface it arrived on (0 for
+ * kernel upcalls, which carry no packet info). Returns its length or -errno
+ * (-EAGAIN when nothing is queued). */
+ssize_t igmp_socket_recv(int fd, uint8_t *buf, size_t size, int *ret_ifindex);
+/* Sends an IGMP message (no IP header) to dst out of ifindex with source
+ * address src. Returns 0 or -errno. */
+int igmp_socket_send(int fd, int ifindex, in4_t src, in4_t dst, const uint8_t *msg, size_t len);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * manager.h - the daemon's glue (L3): owns the sd-event loop, the raw IGMP /
+ * mroute socket, the VIFs and the one timer that follows the core's earliest
+ * deadline, and carries out the effects the core returns.
+ */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "proxy.h"
+
+typedef struct ManagedIface {
+        bool active;           /* has a VIF */
+        int ifindex;
+        char name[IFNAMSIZ];
+        IfaceRole role;
+        in4_t addr;
+        uint8_t prefixlen;
+        unsigned threshold;
+        unsigned ratelimit;
+} ManagedIface;
+
+typedef struct Manager {
+        sd_event *event;
+        Config *config;
+        char *config_path;
+        Proxy *proxy;
+        int fd;
+        bool mrt_ready;
+        sd_event_source *io_source;
+        sd_event_source *timer_source;
+        ManagedIface vifs[PROXY_MAX_VIFS];
+        uint64_t rx_malformed;
+        uint64_t send_errors;
+        usec_t last_send_error_log;
+} Manager;
+
+/* Takes ownership of config. */
+int manager_new(Config *config, const char *config_path, Manager **ret);
+Manager *manager_free(Manager *m);
+/* Opens the socket, becomes the kernel's multicast router, adds the VIFs,
+ * starts the core. Nothing is left in the kernel on failure. */
+int manager_start(Manager *m);
+int manager_run(Manager *m);
+/* Leave upstream, remove MFC entries and VIFs, MRT_DONE. Idempotent. */
+void manager_stop(Manager *m);
+/* Re-reads the config file and applies it; on error keeps the old one. */
+int manager_reload(Manager *m, char **ret_error);
+
+static inline void manager_freep(Manager **m) {
+        manager_free(*m);
+}

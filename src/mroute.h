@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mroute.h - every kernel multicast-routing call: MRT_INIT/DONE, VIFs, MFC
+ * entries, packet counters, and decoding of the kernel's upcalls.
+ */
+#pragma once
+
+#include "util.h"
+
+#define MROUTE_MAX_VIFS 32
+
+int mroute_init(int fd);
+void mroute_done(int fd);
+int mroute_add_vif(int fd, int vif, int ifindex, unsigned threshold, unsigned ratelimit);
+int mroute_del_vif(int fd, int vif);
+/* ttls[v] = 0 means "not an output"; otherwise the TTL threshold. */
+int mroute_set_mfc(int fd, in4_t source, in4_t group, int parent_vif, const uint8_t ttls[MROUTE_MAX_VIFS]);
+int mroute_del_mfc(int fd, in4_t source, in4_t group, int parent_vif);
+int mroute_get_count(int fd, in4_t source, in4_t group, uint64_t *ret_packets, uint64_t *ret_bytes);
+
+typedef enum MrouteUpcall {
+        MROUTE_UPCALL_NONE,      /* not an upcall: a normal IP packet */
+        MROUTE_UPCALL_NOCACHE,   /* (S,G) without an MFC entry */
+        MROUTE_UPCALL_WRONGVIF,  /* (S,G) arrived on a VIF other than its parent */
+        MROUTE_UPCALL_OTHER,
+} MrouteUpcall;
+
+/* Tells an upcall from an IP packet (upcalls have protocol 0 where IP has
+ * its protocol byte) and decodes it. */
+MrouteUpcall mroute_parse_upcall(const uint8_t *buf, size_t len, int *ret_vif, in4_t *ret_source, in4_t *ret_group);

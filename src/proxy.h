@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * proxy.h - the protocol core's public API (L0).
+ *
+ * An RFC 4605 IGMP proxy as a deterministic state machine: inputs are parsed
+ * IGMP messages, kernel upcalls, counter readings and the current monotonic
+ * time; outputs are Effect records (effects.h). It never reads a clock, opens
+ * a socket, logs or calls sd_*: the glue (manager.c) does all of that, so
+ * every rule here is testable with a fake clock.
+ *
+ * Interfaces are identified by a VIF index ("vif", 0..PROXY_MAX_VIFS-1) that
+ * the core hands out in proxy_add_iface(); the glue creates the kernel VIF
+ * with that same index.
+ */
+#pragma once
+
+#include "config.h"
+#include "effects.h"
+#include "igmp-packet.h"
+
+#define PROXY_MAX_VIFS 32 /* MAXVIFS in <linux/mroute.h> */
+
+typedef struct Proxy Proxy;
+
+typedef struct ProxyStats {
+        uint64_t igmp_received;
+        uint64_t igmp_ignored;       /* valid but not for us (own packets, disabled/unknown interface, 224.0.0.x, filtered) */
+        uint64_t igmp_bad_source;    /* report from an address outside the interface's subnet */
+        uint64_t groups_over_limit;  /* reports dropped by MaxGroupsPerInterface */
+        uint64_t queries_sent;
+        uint64_t reports_sent;
+        uint64_t leaves_sent;
+        uint64_t refresh_cycles;
+        uint64_t refresh_reports;
+        uint64_t routes_added;
+        uint64_t routes_rejected;
+        uint64_t upstream_queries;
+        usec_t last_refresh;         /* monotonic time the last cycle completed, 0 if none */
+        usec_t last_upstream_query;  /* monotonic, 0 if never */
+} ProxyStats;
+
+/* cfg must outlive the Proxy (or be replaced with proxy_set_config()). seed
+ * feeds the PRNG used for response delays. */
+Proxy *proxy_new(const Config *cfg, uint64_t seed, usec_t now);
+Proxy *proxy_free(Proxy *p);
+
+/* Swaps in a new configuration (reload) and applies the difference:
+ * interface settings and filters (looked up by interface name in the new
+ * Config), querier and refresh timers. Groups still allowed keep their state
+ * and their routes: no leave, no join, no MFC churn. Groups a new filter
+ * forbids are left; groups it now allows are joined. Interfaces whose role
+ * changed must be removed by the caller before, and added after. */
+void proxy_set_config(Proxy *p, const Config *cfg, usec_t now);
+
+/* Adds an interface with the given role; downstream interfaces start their
+ * querier at once (startup queries). Returns the VIF index (>= 0), -EEXIST,
+ * -ENOSPC (no VIF slot left), -EBUSY (a second upstream), -EINVAL. */
+int proxy_add_iface(Proxy *p, int ifindex, const char *name, IfaceRole role, in4_t addr, uint8_t prefixlen,
+                    const IfaceConfig *ic, usec_t now);
+/* Removes an interface: its memberships end (downstream) or upstream state
+ * is dropped without sending anything (upstream). Returns 0 or -ENOENT. */
+int proxy_remove_iface(Proxy *p, int vif, usec_t now);
+/* Interface address changed: queries/reports use it from now on. */
+int proxy_set_iface_address(Proxy *p, int vif, in4_t addr, uint8_t prefixlen);
+int proxy_vif_by_ifindex(const Proxy *p, int ifindex);
+
+/* A parsed IGMP message that arrived on ifindex. */
+void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessage *m, usec_t now);
+/* Kernel IGMPMSG_NOCACHE: a packet (source, group) arrived on vif with no MFC entry. */
+void proxy_handle_nocache(Proxy *p, int vif, in4_t source, in4_t group, usec_t now);
+/* Answer to EFFECT_MFC_POLL: the kernel's packet counter of (source, group);
+ * ok = false if the kernel has no such entry. */
+void proxy_route_activity(Proxy *p, in4_t source, in4_t group, bool ok, uint64_t packets, usec_t now);
+
+/* Fires every timer due at now (in deadline order). */
+void proxy_run_timers(Proxy *p, usec_t now);
+/* Earliest pending deadline, USEC_INFINITY if none. */
+usec_t proxy_next_deadline(const Proxy *p);
+
+/* One refresh cycle at once (D-Bus RefreshNow, upstream back). */
+void proxy_refresh_now(Proxy *p, usec_t now);
+/* Leave every group upstream and remove every route. The Proxy stays valid
+ * but inert. */
+void proxy_shutdown(Proxy *p, usec_t now);
+
+/* Effect queue: read with proxy_effects(), then proxy_effects_clear().
+ * Effects appended while the glue walks the queue (proxy_route_activity from
+ * an MFC_POLL) land at its end: walk by index, re-reading the count. */
+const Effect *proxy_effect(const Proxy *p, size_t i);
+size_t proxy_n_effects(const Proxy *p);
+void proxy_effects_clear(Proxy *p);
+
+const ProxyStats *proxy_stats(const Proxy *p);
+size_t proxy_n_groups(const Proxy *p);     /* groups with downstream listeners */
+size_t proxy_n_joined(const Proxy *p);     /* groups joined upstream */
+size_t proxy_n_listeners(const Proxy *p, int vif); /* groups with listeners on vif */
+bool proxy_is_querier(const Proxy *p, int vif);
+bool proxy_group_joined(const Proxy *p, in4_t group);
+bool proxy_group_has_listener(const Proxy *p, int vif, in4_t group);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * timerq.h - a binary min-heap of deadlines for the core.
+ *
+ * The core keeps every protocol timer (queries, group timers, refresh cycle,
+ * route idle checks) in one heap and never reads a clock: the glue asks for
+ * the earliest deadline, arms one sd-event timer for it and, when it fires,
+ * hands the current time back. O(log n) per arm/disarm so thousands of groups
+ * cost the same per event as ten. Timers are embedded in their owners; the
+ * heap only stores pointers and each timer remembers its heap slot.
+ */
+#pragma once
+
+#include "util.h"
+
+#define TIMER_UNARMED SIZE_MAX
+
+typedef struct Timer {
+        usec_t when;
+        size_t idx;   /* position in the heap, TIMER_UNARMED if not armed */
+        uint8_t kind; /* what owns it; used by the dispatcher */
+} Timer;
+
+typedef struct TimerQ {
+        Timer **heap;
+        size_t n, cap;
+} TimerQ;
+
+static inline void timer_init(Timer *t, uint8_t kind) {
+        *t = (Timer) { .when = USEC_INFINITY, .idx = TIMER_UNARMED, .kind = kind };
+}
+
+static inline bool timer_armed(const Timer *t) {
+        return t->idx != TIMER_UNARMED;
+}
+
+/* Arms t at 'when' (moves it if already armed). -ENOMEM only when growing fails. */
+int timerq_arm(TimerQ *q, Timer *t, usec_t when);
+void timerq_disarm(TimerQ *q, Timer *t);
+/* Earliest deadline, USEC_INFINITY if empty. */
+usec_t timerq_next(const TimerQ *q);
+/* Removes and returns the earliest timer due at or before now, NULL if none. */
+Timer *timerq_pop_due(TimerQ *q, usec_t now);
+void timerq_done(TimerQ *q);

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fake-clock.h - drives the core with a simulated monotonic clock for the
+ * unit tests: time moves only when a test says so, every timer fires at its
+ * exact deadline, and every effect is recorded with the time it happened.
+ */
+#pragma once
+
+#include "core.h"
+
+#define LAB_UP_IFINDEX 2
+#define LAB_DOWN_IFINDEX 3
+#define LAB_DOWN2_IFINDEX 4
+#define LAB_UP_ADDR IN4(198, 18, 0, 2)
+#define LAB_DOWN_ADDR IN4(198, 18, 1, 1)
+#define LAB_DOWN2_ADDR IN4(198, 18, 2, 1)
+#define HOST_A IN4(198, 18, 1, 11)
+#define HOST_B IN4(198, 18, 1, 12)
+#define HOST_C IN4(198, 18, 2, 13)
+
+typedef struct Rec {
+        usec_t at;
+        Effect e;
+} Rec;
+
+typedef struct Lab {
+        Config cfg;
+        Proxy *p;
+        usec_t now;
+        int up, down, down2;
+        Rec *recs;
+        size_t n_recs, cap_recs;
+        /* fake kernel packet counters for MFC_POLL */
+        uint64_t packets;
+        bool stream_flowing;
+} Lab;
+
+/* cfg is copied; the lab starts at t = 1000 s with upstream and one
+ * downstream (and a second if 'second' is set). */
+void lab_init(Lab *l, const Config *cfg, bool second);
+void lab_done(Lab *l);
+/* Moves the clock to t, firing every timer due on the way at its deadline. */
+void lab_advance_to(Lab *l, usec_t t);
+void lab_advance(Lab *l, usec_t delta);
+/* Moves the recorded effects of the core into l->recs. */
+void lab_collect(Lab *l);
+void lab_clear(Lab *l);
+
+/* Inputs, at the lab's current time. */
+void lab_report(Lab *l, int ifindex, in4_t src, in4_t group, int version);
+void lab_leave(Lab *l, int ifindex, in4_t src, in4_t group, int version);
+void lab_v3_record(Lab *l, int ifindex, in4_t src, uint8_t type, in4_t group, uint16_t n_sources);
+void lab_query(Lab *l, int ifindex, in4_t src, int version, in4_t group, usec_t max_resp);
+
+/* Queries of the records. */
+size_t lab_count(const Lab *l, EffectType type, in4_t group);
+size_t lab_count_event(const Lab *l, EventType ev, in4_t group);
+const Rec *lab_find(const Lab *l, EffectType type, in4_t group, size_t nth);
+const Rec *lab_find_event(const Lab *l, EventType ev, in4_t group, size_t nth);
+
+#define SEC(x) ((usec_t) ((x) * (double) USEC_PER_SEC))
+#define MSEC(x) ((usec_t) (x) * USEC_PER_MSEC)
+#define T0 SEC(1000)
