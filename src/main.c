@@ -15,6 +15,8 @@
 #include "log.h"
 #include "manager.h"
 
+#include <systemd/sd-daemon.h>
+
 static void help(void) {
         printf("Usage: igmpproxy [OPTIONS] [CONFIG]\n"
                "\n"
@@ -26,6 +28,8 @@ static void help(void) {
                "  -d --debug         Log debug messages (same as -v -v)\n"
                "  -v --verbose       More messages; twice for debug\n"
                "  -t --test-config   Check the configuration, print it and exit\n"
+               "     --log-target=auto|console|journal\n"
+               "                     Where log messages go (default: auto)\n"
                "\n"
                "CONFIG defaults to %s.\n",
                DEFAULT_CONFIG_PATH);
@@ -39,6 +43,7 @@ int main(int argc, char *argv[]) {
                 { "debug", no_argument, NULL, 'd' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "test-config", no_argument, NULL, 't' },
+                { "log-target", required_argument, NULL, 'L' },
                 {}
         };
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -46,6 +51,7 @@ int main(int argc, char *argv[]) {
         Config *config = NULL;
         const char *path = DEFAULT_CONFIG_PATH;
         bool test_config = false;
+        LogTarget target = LOG_TARGET_AUTO;
         int c, r, verbose = 0;
 
         while ((c = getopt_long(argc, argv, "hndvt", options, NULL)) >= 0)
@@ -67,6 +73,14 @@ int main(int argc, char *argv[]) {
                 case 't':
                         test_config = true;
                         break;
+                case 'L':
+                        r = log_target_from_string(optarg);
+                        if (r < 0) {
+                                fprintf(stderr, "Unknown log target '%s' (auto, console or journal).\n", optarg);
+                                return 2;
+                        }
+                        target = (LogTarget) r;
+                        break;
                 default:
                         fprintf(stderr, "Try 'igmpproxy --help'.\n");
                         return 2;
@@ -77,13 +91,16 @@ int main(int argc, char *argv[]) {
         }
         if (optind < argc)
                 path = argv[optind];
-        log_max_level = verbose >= 2 ? LOG_DEBUG : verbose == 1 ? LOG_INFO : LOG_NOTICE;
-        if (verbose == 0)
-                log_max_level = LOG_INFO;
+        log_max_level = verbose >= 2 ? LOG_DEBUG : LOG_INFO;
+        log_setup(target);
 
         r = config_load(path, &config, &error);
         if (r < 0) {
-                fprintf(stderr, "%s\n", error ? error : strerror(-r));
+                if (test_config)
+                        fprintf(stderr, "%s\n", error ? error : strerror(-r));
+                else
+                        log_error("%s", error ? error : strerror(-r));
+                (void) sd_notifyf(false, "STATUS=Invalid configuration: %s\nERRNO=%d", error ? error : "", -r);
                 return 1;
         }
         if (config->warnings)
@@ -102,9 +119,14 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
         r = manager_start(m);
-        if (r < 0)
+        if (r < 0) {
+                (void) sd_notifyf(false, "STATUS=Failed to start: %s\nERRNO=%d", strerror(-r), -r);
                 return 1;
+        }
         log_info("igmpproxy %s started", PACKAGE_VERSION);
+        /* VIFs exist, the socket is bound, the configuration applied. */
+        manager_update_status(m);
+        (void) sd_notify(false, "READY=1");
         r = manager_run(m);
         if (r < 0) {
                 log_error_errno(r, "Event loop failed: %m");

@@ -18,7 +18,10 @@
 
 #include "igmp-socket.h"
 #include "log.h"
+#include "messages.h"
 #include "mroute.h"
+
+#include <systemd/sd-daemon.h>
 
 static usec_t now_usec(Manager *m) {
         uint64_t t = 0;
@@ -46,7 +49,8 @@ static void send_failed(Manager *m, int r, const char *what, int vif, in4_t grou
         if (m->last_send_error_log && now - m->last_send_error_log < 10 * USEC_PER_SEC)
                 return;
         m->last_send_error_log = now;
-        log_warning_errno(r, "Failed to send %s for %s on %s (%" PRIu64 " send errors so far): %m, ignoring", what,
+        LogContext ctx = { .interface = vif_name(m, vif), .group = group, .message_id = MSG_SEND_FAILED };
+        log_ctx_errno(LOG_WARNING, r, &ctx, "Failed to send %s for %s on %s (%" PRIu64 " send errors so far): %m, ignoring", what,
                           in4_to_string(group, g), vif_name(m, vif), m->send_errors);
 }
 
@@ -133,19 +137,24 @@ static void apply_event(Manager *m, const Effect *e) {
                 break;
         case EVENT_UPSTREAM_JOINED:
                 ctx.igmp_version = (int) e->count;
+                ctx.message_id = MSG_UPSTREAM_JOINED;
                 log_ctx(LOG_INFO, &ctx, "Joined %s upstream on %s (IGMPv%" PRIu64 " report)", g, ctx.interface,
                         e->count);
                 break;
         case EVENT_UPSTREAM_LEFT:
+                ctx.message_id = MSG_UPSTREAM_LEFT;
                 log_ctx(LOG_INFO, &ctx, "Left %s upstream on %s", g, ctx.interface);
                 break;
         case EVENT_REFRESH_CYCLE:
+                ctx.message_id = MSG_REFRESH_CYCLE;
+                ctx.igmp_version = (int) m->config->report_version;
                 log_ctx(LOG_DEBUG, &ctx, "Refresh cycle: %" PRIu64 " report(s) sent upstream", e->count);
                 break;
         case EVENT_REFRESH_SKIPPED:
                 log_ctx(LOG_DEBUG, &ctx, "Refresh cycle skipped: an upstream querier is present");
                 break;
         case EVENT_ROUTE_ADDED:
+                ctx.message_id = MSG_ROUTE_ADDED;
                 log_ctx(LOG_INFO, &ctx, "Forwarding %s from %s", g, s);
                 break;
         case EVENT_ROUTE_REMOVED:
@@ -162,12 +171,14 @@ static void apply_event(Manager *m, const Effect *e) {
                 log_ctx(LOG_NOTICE, &ctx, "%s: other querier gone, querying again", ctx.interface);
                 break;
         case EVENT_GROUP_LIMIT:
+                ctx.message_id = MSG_GROUP_LIMIT;
                 log_ctx(LOG_WARNING, &ctx,
                         "%s: MaxGroupsPerInterface=%u reached, dropping report for %s from %s (%" PRIu64
                         " dropped so far)",
                         ctx.interface, m->config->max_groups, g, s, e->count);
                 break;
         case EVENT_UPSTREAM_QUERY:
+                ctx.igmp_version = (int) e->count;
                 log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s", e->count, ctx.interface);
                 break;
         default:
@@ -201,6 +212,67 @@ static void manager_apply_effects(Manager *m) {
         }
         proxy_effects_clear(m->proxy);
         manager_update_timer(m);
+        manager_update_status(m);
+}
+
+/* ---- sd_notify ------------------------------------------------------------------ */
+
+void manager_update_status(Manager *m) {
+        char buf[512], *p = buf;
+        size_t left = sizeof buf;
+        int n;
+
+        if (!m->proxy)
+                return;
+        n = snprintf(p, left, "%zu group%s", proxy_n_joined(m->proxy), proxy_n_joined(m->proxy) == 1 ? "" : "s");
+        p += n;
+        left -= (size_t) n;
+        for (int v = 0; v < PROXY_MAX_VIFS && left > 64; v++)
+                if (m->vifs[v].active && m->vifs[v].role == ROLE_DOWNSTREAM) {
+                        n = snprintf(p, left, ", %zu on %s", proxy_n_listeners(m->proxy, v), m->vifs[v].name);
+                        p += n;
+                        left -= (size_t) n;
+                }
+        if (left > 64) {
+                if (m->config->refresh == REFRESH_NO)
+                        n = snprintf(p, left, ", refresh off");
+                else
+                        n = snprintf(p, left, ", refresh%s every %" PRIu64 "s",
+                                     m->config->refresh == REFRESH_AUTO ? " (auto)" : "",
+                                     m->config->refresh_interval / USEC_PER_SEC);
+                p += n;
+                left -= (size_t) n;
+        }
+        if (m->reload_error && left > 32)
+                snprintf(p, left, "; reload failed, old configuration kept: %s", m->reload_error);
+        if (m->status && strcmp(m->status, buf) == 0)
+                return;
+        free(m->status);
+        m->status = strdup(buf);
+        (void) sd_notifyf(false, "STATUS=%s", buf);
+}
+
+/* The ping means "the proxy works", not just "the loop turns": it is sent
+ * from the loop (so a hung loop stops it) and only while the core's timers,
+ * the refresh cycle among them, are served on time (proxy_overdue()). */
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        usec_t now = now_usec(m);
+
+        if (proxy_overdue(m->proxy, now)) {
+                if (!m->watchdog_unhealthy) {
+                        LogContext ctx = { .message_id = MSG_WATCHDOG_UNHEALTHY };
+                        log_ctx(LOG_ERR, &ctx, "Protocol timers are overdue (next due %" PRIu64 " ms ago); "
+                                "withholding watchdog pings",
+                                (now - proxy_next_deadline(m->proxy)) / USEC_PER_MSEC);
+                }
+                m->watchdog_unhealthy = true;
+        } else {
+                m->watchdog_unhealthy = false;
+                (void) sd_notify(false, "WATCHDOG=1");
+        }
+        (void) sd_event_source_set_time(s, now + m->watchdog_usec / 2);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 /* ---- timer ------------------------------------------------------------------- */
@@ -392,11 +464,28 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
         if (si->ssi_signo == SIGHUP) {
                 _cleanup_(freep) char *err = NULL;
-                if (manager_reload(m, &err) < 0)
-                        log_error("Configuration not reloaded, keeping the old one: %s", err ? err : "?");
+                (void) manager_reload(m, &err);
                 return 0;
         }
+        if (si->ssi_signo == SIGUSR1 && m->test_hooks) {
+                /* Test hook: the core's timer stops being served while the
+                 * loop goes on; the watchdog must notice. */
+                log_warning("Test hook: no longer serving protocol timers");
+                sd_event_source_set_enabled(m->timer_source, SD_EVENT_OFF);
+                m->timer_source = sd_event_source_disable_unref(m->timer_source);
+                return 0;
+        }
+        if (si->ssi_signo == SIGUSR2 && m->test_hooks) {
+                /* Test hook: the loop hangs (bounded to 120 s). */
+                log_warning("Test hook: stalling the event loop");
+                for (int k = 0; k < 1200; k++)
+                        usleep(100 * 1000);
+                return 0;
+        }
+        if (si->ssi_signo == SIGUSR1 || si->ssi_signo == SIGUSR2)
+                return 0;
         log_info("Received %s, shutting down", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down: leaving groups upstream");
         manager_stop(m);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
@@ -427,10 +516,12 @@ int manager_start(Manager *m) {
         if (m->fd < 0)
                 return log_error_errno(m->fd, "Failed to open raw IGMP socket (needs CAP_NET_RAW): %m");
         r = mroute_init(m->fd);
-        if (r == -EADDRINUSE)
-                return log_error_errno(r, "Another multicast routing daemon already owns the kernel's multicast "
+        if (r == -EADDRINUSE) {
+                LogContext ctx = { .message_id = MSG_MROUTE_BUSY };
+                return log_ctx_errno(LOG_ERR, r, &ctx, "Another multicast routing daemon already owns the kernel's multicast "
                                           "routing table (MRT_INIT: %m). Find it with: ss -awp | grep -i raw "
                                           "(igmpproxy, smcroute, mcproxy, pimd...) and stop it first.");
+        }
         if (r < 0)
                 return log_error_errno(r, "Failed to become the kernel's multicast router (MRT_INIT, needs "
                                           "CAP_NET_ADMIN): %m");
@@ -456,11 +547,28 @@ int manager_start(Manager *m) {
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
         sigaddset(&ss, SIGHUP);
+        sigaddset(&ss, SIGUSR1);
+        sigaddset(&ss, SIGUSR2);
         sigprocmask(SIG_BLOCK, &ss, NULL);
         if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m)) < 0 ||
             (r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m)) < 0 ||
-            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_signal, m)) < 0)
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGUSR1, on_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGUSR2, on_signal, m)) < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
+
+        const char *hooks = getenv("IGMPPROXY_TEST_HOOKS");
+        m->test_hooks = hooks && strcmp(hooks, "1") == 0;
+        if (m->test_hooks)
+                log_warning("IGMPPROXY_TEST_HOOKS=1: test-only stall hooks on SIGUSR1/SIGUSR2 are armed");
+
+        if (sd_watchdog_enabled(false, &m->watchdog_usec) > 0 && m->watchdog_usec > 0) {
+                r = sd_event_add_time_relative(m->event, &m->watchdog_source, CLOCK_MONOTONIC,
+                                               m->watchdog_usec / 2, USEC_PER_MSEC, on_watchdog, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up the watchdog timer: %m");
+                (void) sd_notify(false, "WATCHDOG=1");
+        }
 
         manager_apply_effects(m);
         return 0;
@@ -504,12 +612,28 @@ static void manager_remove_vif(Manager *m, int v) {
 
 int manager_reload(Manager *m, char **ret_error) {
         _cleanup_(config_freep) Config *old = NULL;
+        _cleanup_(freep) char *error = NULL;
         Config *new = NULL;
         int r;
 
-        r = config_load(m->config_path, &new, ret_error);
-        if (r < 0)
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading configuration",
+                          now_usec(m));
+        r = config_load(m->config_path, &new, &error);
+        if (r < 0) {
+                LogContext ctx = { .message_id = MSG_CONFIG_REJECTED };
+                log_ctx(LOG_ERR, &ctx, "Configuration not reloaded, keeping the old one: %s",
+                        error ? error : strerror(-r));
+                free(m->reload_error);
+                m->reload_error = error ? strdup(error) : NULL;
+                free(m->status); /* force a STATUS= with the reason */
+                m->status = NULL;
+                manager_update_status(m);
+                (void) sd_notify(false, "READY=1");
+                if (ret_error)
+                        *ret_error = TAKE_PTR(error);
                 return r;
+        }
+        m->reload_error = mfree(m->reload_error);
         if (new->warnings)
                 log_warning("%s", new->warnings);
 
@@ -537,7 +661,13 @@ int manager_reload(Manager *m, char **ret_error) {
         manager_apply_effects(m);
         if (r < 0)
                 log_warning_errno(r, "Some interfaces could not be added after reload: %m");
-        log_info("Configuration reloaded from %s", m->config_path);
+
+        LogContext ctx = { .message_id = MSG_CONFIG_RELOADED };
+        log_ctx(LOG_INFO, &ctx, "Configuration reloaded from %s", m->config_path);
+        free(m->status);
+        m->status = NULL;
+        manager_update_status(m);
+        (void) sd_notify(false, "READY=1");
         return 0;
 }
 
@@ -546,6 +676,9 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         manager_stop(m);
         sd_event_source_unref(m->io_source);
+        sd_event_source_unref(m->watchdog_source);
+        free(m->status);
+        free(m->reload_error);
         sd_event_source_unref(m->timer_source);
         proxy_free(m->proxy);
         if (m->fd >= 0)

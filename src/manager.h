@@ -32,6 +32,12 @@ typedef struct Manager {
         sd_event_source *io_source;
         sd_event_source *timer_source;
         ManagedIface vifs[PROXY_MAX_VIFS];
+        sd_event_source *watchdog_source;
+        usec_t watchdog_usec;      /* 0: no watchdog */
+        bool watchdog_unhealthy;   /* pings withheld, logged once */
+        bool test_hooks;           /* $IGMPPROXY_TEST_HOOKS=1: SIGUSR1/SIGUSR2 stall hooks */
+        char *status;              /* last STATUS= sent */
+        char *reload_error;        /* why the last reload failed, NULL if it did not */
         uint64_t rx_malformed;
         uint64_t send_errors;
         usec_t last_send_error_log;
@@ -46,8 +52,12 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 /* Leave upstream, remove MFC entries and VIFs, MRT_DONE. Idempotent. */
 void manager_stop(Manager *m);
-/* Re-reads the config file and applies it; on error keeps the old one. */
+/* Re-reads the config file and applies it; on error keeps the old one and
+ * returns the reason (file:line ...) in *ret_error. Sends RELOADING=1 and
+ * READY=1 around it. */
 int manager_reload(Manager *m, char **ret_error);
+/* Sends STATUS= if the text changed. */
+void manager_update_status(Manager *m);
 
 static inline void manager_freep(Manager **m) {
         manager_free(*m);

@@ -957,6 +957,17 @@ usec_t proxy_next_deadline(const Proxy *p) {
         return p->shut_down ? USEC_INFINITY : timerq_next(&p->timers);
 }
 
+bool proxy_overdue(const Proxy *p, usec_t now) {
+        usec_t grace = MAX(p->cfg->refresh_interval, USEC_PER_SEC);
+        usec_t next = timerq_next(&p->timers);
+
+        if (p->shut_down)
+                return false;
+        if (next != USEC_INFINITY && now > next + grace)
+                return true;
+        return p->cfg->refresh != REFRESH_NO && !timer_armed(&p->refresh_timer);
+}
+
 void proxy_shutdown(Proxy *p, usec_t now) {
         size_t b = 0;
         void *it = NULL;

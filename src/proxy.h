@@ -77,6 +77,11 @@ void proxy_run_timers(Proxy *p, usec_t now);
 /* Earliest pending deadline, USEC_INFINITY if none. */
 usec_t proxy_next_deadline(const Proxy *p);
 
+/* Health, for the watchdog: true when a timer of the core is overdue by more
+ * than one refresh interval (at least 1 s), or the refresh is enabled but no
+ * cycle is scheduled. Either means the loop no longer serves the core. */
+bool proxy_overdue(const Proxy *p, usec_t now);
+
 /* One refresh cycle at once (D-Bus RefreshNow, upstream back). */
 void proxy_refresh_now(Proxy *p, usec_t now);
 /* Leave every group upstream and remove every route. The Proxy stays valid

@@ -85,11 +85,15 @@ int parse_uint(const char *s, unsigned long max, unsigned long *ret) {
         if (!s || !*s)
                 return -EINVAL;
         for (; *s; s++) {
+                unsigned long d;
+
                 if (!isdigit((unsigned char) *s))
                         return -EINVAL;
-                if (v > (ULONG_MAX - 9) / 10)
+                d = (unsigned long) (*s - '0');
+                /* v * 10 + d <= ULONG_MAX, exactly (ULONG_MAX itself parses) */
+                if (v > (ULONG_MAX - d) / 10)
                         return -ERANGE;
-                v = v * 10 + (unsigned long) (*s - '0');
+                v = v * 10 + d;
         }
         if (v > max)
                 return -ERANGE;

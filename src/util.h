@@ -34,6 +34,19 @@ static inline void freep(void *p) {
         free(*(void **) p);
 }
 
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+/* Hands a pointer over: returns it and sets the variable to NULL. */
+#define TAKE_PTR(p)                          \
+        ({                                   \
+                __typeof__(p) _p_ = (p);     \
+                (p) = NULL;                  \
+                _p_;                         \
+        })
+
 static inline void closep(int *fd) {
         if (*fd >= 0)
                 close(*fd);

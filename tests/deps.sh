@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs, with apt-get, whatever the build, the tests and the demo need and
+# this machine lacks. Sourced by tests/demo.sh and tests/run-tests.sh.
+# Debian 12 package names.
+IGMPPROXY_DEPS=(meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libinih-dev check python3 iproute2 procps)
+
+deps_install() {
+        local missing=() p
+        for p in "${IGMPPROXY_DEPS[@]}"; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "Missing packages: ${missing[*]} (run as root to install them)" >&2
+                return 1
+        fi
+        echo "Installing: ${missing[*]}"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Builds into $1 (default build/ at the repository root).
+build_tree() {
+        local top builddir
+        top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+        builddir=${1:-$top/build}
+        if [ ! -f "$builddir/build.ninja" ]; then
+                meson setup "$builddir" "$top" >/dev/null || return 1
+        fi
+        ninja -C "$builddir" >/dev/null || ninja -C "$builddir"
+}
