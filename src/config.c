@@ -564,7 +564,7 @@ static int add_prefixes(Parser *p, const KeyDef *k, IfaceConfig *ic, const char 
 
         if (!copy)
                 return oom(p);
-        for (char *tok = strtok_r(copy, " \t", &state); tok; tok = strtok_r(NULL, " \t", &state)) {
+        for (char *tok = strtok_r(copy, " \t\r\v\f", &state); tok; tok = strtok_r(NULL, " \t\r\v\f", &state)) {
                 Prefix pfx;
 
                 if (prefix_from_string(tok, &pfx) < 0)

@@ -187,7 +187,7 @@ int igmp_parse(const uint8_t *buf, size_t len, IgmpMessage *ret, IgmpParseError 
         uint8_t type, code;
         in4_t group;
 
-        if (!buf || !ret)
+        if (!ret || (!buf && len > 0))
                 return -EINVAL;
 
         /* 1. Length. Every IGMP message has the 8-byte v1/v2 layout at
@@ -361,7 +361,7 @@ int ip_parse(const uint8_t *buf, size_t len, IpInfo *ret) {
         bool ra = false;
         int r;
 
-        if (!buf || !ret)
+        if (!ret || (!buf && len > 0))
                 return -EINVAL;
         /* RFC 791 3.1: version 4, IHL in 32-bit words and at least 5, Total
          * Length covers header and data. */

@@ -98,7 +98,8 @@ typedef struct IpInfo {
 int ip_parse(const uint8_t *buf, size_t len, IpInfo *ret);
 
 /* RFC 1071 Internet checksum (the value to store; computing over a buffer that
- * includes a correct checksum yields 0). */
+ * includes a correct checksum yields 0). The value is a host-order number:
+ * store it big endian (buf[2] = c >> 8, buf[3] = c & 0xff). */
 uint16_t inet_checksum(const void *data, size_t len);
 
 /* Max Resp Code / QQIC encoding (RFC 3376 4.1.1, 4.1.7), in units of 1/10 s
