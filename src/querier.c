@@ -68,6 +68,7 @@ void querier_on_query(Proxy *p, Iface *i, in4_t src, const IgmpMessage *m, usec_
                         event_push(p, EVENT_QUERIER_LOST, i->vif, 0, src, 0);
                 i->querier = false;
                 i->other_querier = src;
+                i->startup_left = 0; /* startup is over once another querier spoke */
                 timerq_disarm(&p->timers, &i->query_timer);
                 timerq_arm(&p->timers, &i->other_querier_timer, now + proxy_oqpi(p));
         }
