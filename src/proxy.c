@@ -443,6 +443,8 @@ Proxy *proxy_free(Proxy *p) {
 
         if (!p)
                 return NULL;
+        /* Unhook every timer before its owner goes. */
+        timerq_done(&p->timers);
         /* Free without emitting anything: this is memory, not protocol. */
         while ((x = hash_next(&p->members, &b, &it))) {
                 Member *m = x;
@@ -468,7 +470,6 @@ Proxy *proxy_free(Proxy *p) {
         }
         hash_free(&p->members);
         hash_free(&p->groups);
-        timerq_done(&p->timers);
         free(p->cycle_groups);
         free(p->effects);
         free(p);
@@ -828,7 +829,7 @@ static void refresh_timer_fired(Proxy *p, Timer *t, usec_t now) {
         if (refresh_wanted(p, now))
                 refresh_start(p, now);
         else
-                event_push(p, EVENT_REFRESH_SKIPPED, p->upstream, 0, p->stats.last_upstream_query, 0);
+                event_push(p, EVENT_REFRESH_SKIPPED, p->upstream, 0, 0, p->stats.last_upstream_query);
 }
 
 /* ---- reload ------------------------------------------------------------------ */
@@ -977,11 +978,10 @@ void proxy_shutdown(Proxy *p, usec_t now) {
                 return;
         while ((g = hash_next(&p->groups, &b, &it)))
                 group_leave_upstream(p, g, true);
+        /* Inert from now on: no timer of any kind may fire again. */
+        timerq_done(&p->timers);
         for (int k = 0; k < PROXY_MAX_VIFS; k++)
-                if (p->ifaces[k].used)
-                        querier_stop(p, &p->ifaces[k]);
-        timerq_disarm(&p->timers, &p->refresh_timer);
-        timerq_disarm(&p->timers, &p->step_timer);
+                p->ifaces[k].querier = false;
         p->shut_down = true;
 }
 

@@ -38,21 +38,26 @@ void lab_clear(Lab *l) {
         l->n_recs = 0;
 }
 
-void lab_init(Lab *l, const Config *cfg, bool second) {
-        static IfaceConfig up_ic = { .name = "vlan2", .role = ROLE_UPSTREAM, .threshold = 1 };
-        static IfaceConfig down_ic = { .name = "vlan10", .role = ROLE_DOWNSTREAM, .threshold = 1 };
+void lab_init_ifaces(Lab *l, const Config *cfg, bool second, const IfaceConfig *up_ic, const IfaceConfig *down_ic) {
+        static IfaceConfig default_up_ic = { .name = "vlan2", .role = ROLE_UPSTREAM, .threshold = 1 };
+        static IfaceConfig default_down_ic = { .name = "vlan10", .role = ROLE_DOWNSTREAM, .threshold = 1 };
 
         *l = (Lab) { .cfg = *cfg, .now = T0 };
         l->p = proxy_new(&l->cfg, 42, l->now);
         assert(l->p);
-        l->up = proxy_add_iface(l->p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up_ic, l->now);
-        l->down = proxy_add_iface(l->p, LAB_DOWN_IFINDEX, "vlan10", ROLE_DOWNSTREAM, LAB_DOWN_ADDR, 24, &down_ic,
-                                  l->now);
+        l->up = proxy_add_iface(l->p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24,
+                                up_ic ? up_ic : &default_up_ic, l->now);
+        l->down = proxy_add_iface(l->p, LAB_DOWN_IFINDEX, "vlan10", ROLE_DOWNSTREAM, LAB_DOWN_ADDR, 24,
+                                  down_ic ? down_ic : &default_down_ic, l->now);
         l->down2 = second ? proxy_add_iface(l->p, LAB_DOWN2_IFINDEX, "vlan20", ROLE_DOWNSTREAM, LAB_DOWN2_ADDR, 24,
                                             NULL, l->now)
                           : -1;
         assert(l->up >= 0 && l->down >= 0);
         lab_record(l);
+}
+
+void lab_init(Lab *l, const Config *cfg, bool second) {
+        lab_init_ifaces(l, cfg, second, NULL, NULL);
 }
 
 void lab_done(Lab *l) {
@@ -137,7 +142,7 @@ void lab_query(Lab *l, int ifindex, in4_t src, int version, in4_t group, usec_t 
 size_t lab_count(const Lab *l, EffectType type, in4_t group) {
         size_t n = 0;
         for (size_t i = 0; i < l->n_recs; i++)
-                if (l->recs[i].e.type == type && (group == 0 || l->recs[i].e.group == group))
+                if (l->recs[i].e.type == type && (group == 0 || group == LAB_ANY_GROUP || l->recs[i].e.group == group))
                         n++;
         return n;
 }
@@ -146,14 +151,14 @@ size_t lab_count_event(const Lab *l, EventType ev, in4_t group) {
         size_t n = 0;
         for (size_t i = 0; i < l->n_recs; i++)
                 if (l->recs[i].e.type == EFFECT_EVENT && l->recs[i].e.event == ev &&
-                    (group == 0 || l->recs[i].e.group == group))
+                    (group == 0 || group == LAB_ANY_GROUP || l->recs[i].e.group == group))
                         n++;
         return n;
 }
 
 const Rec *lab_find(const Lab *l, EffectType type, in4_t group, size_t nth) {
         for (size_t i = 0; i < l->n_recs; i++)
-                if (l->recs[i].e.type == type && (group == 0 || l->recs[i].e.group == group) && nth-- == 0)
+                if (l->recs[i].e.type == type && (group == 0 || group == LAB_ANY_GROUP || l->recs[i].e.group == group) && nth-- == 0)
                         return &l->recs[i];
         return NULL;
 }
@@ -161,7 +166,44 @@ const Rec *lab_find(const Lab *l, EffectType type, in4_t group, size_t nth) {
 const Rec *lab_find_event(const Lab *l, EventType ev, in4_t group, size_t nth) {
         for (size_t i = 0; i < l->n_recs; i++)
                 if (l->recs[i].e.type == EFFECT_EVENT && l->recs[i].e.event == ev &&
-                    (group == 0 || l->recs[i].e.group == group) && nth-- == 0)
+                    (group == 0 || group == LAB_ANY_GROUP || l->recs[i].e.group == group) && nth-- == 0)
+                        return &l->recs[i];
+        return NULL;
+}
+
+static bool rec_matches(const Rec *r, EffectType type, in4_t group, int vif, usec_t from, usec_t to) {
+        return r->e.type == type && (group == LAB_ANY_GROUP || r->e.group == group) &&
+               (vif == LAB_ANY_VIF || r->e.vif == vif) && r->at >= from && r->at < to;
+}
+
+size_t lab_count_in(const Lab *l, EffectType type, in4_t group, int vif, usec_t from, usec_t to) {
+        size_t n = 0;
+        for (size_t i = 0; i < l->n_recs; i++)
+                if (rec_matches(&l->recs[i], type, group, vif, from, to))
+                        n++;
+        return n;
+}
+
+size_t lab_count_event_in(const Lab *l, EventType ev, in4_t group, usec_t from, usec_t to) {
+        size_t n = 0;
+        for (size_t i = 0; i < l->n_recs; i++)
+                if (rec_matches(&l->recs[i], EFFECT_EVENT, group, LAB_ANY_VIF, from, to) &&
+                    l->recs[i].e.event == ev)
+                        n++;
+        return n;
+}
+
+const Rec *lab_nth(const Lab *l, EffectType type, in4_t group, int vif, size_t nth) {
+        for (size_t i = 0; i < l->n_recs; i++)
+                if (rec_matches(&l->recs[i], type, group, vif, LAB_ALWAYS) && nth-- == 0)
+                        return &l->recs[i];
+        return NULL;
+}
+
+const Rec *lab_nth_event(const Lab *l, EventType ev, in4_t group, size_t nth) {
+        for (size_t i = 0; i < l->n_recs; i++)
+                if (rec_matches(&l->recs[i], EFFECT_EVENT, group, LAB_ANY_VIF, LAB_ALWAYS) &&
+                    l->recs[i].e.event == ev && nth-- == 0)
                         return &l->recs[i];
         return NULL;
 }

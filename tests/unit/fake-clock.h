@@ -38,6 +38,10 @@ typedef struct Lab {
 /* cfg is copied; the lab starts at t = 1000 s with upstream and one
  * downstream (and a second if 'second' is set). */
 void lab_init(Lab *l, const Config *cfg, bool second);
+/* Same with the IfaceConfig of the upstream (vlan2) and first downstream
+ * (vlan10); NULL keeps the default one (no filters, no altnets). Both must
+ * outlive the lab. */
+void lab_init_ifaces(Lab *l, const Config *cfg, bool second, const IfaceConfig *up_ic, const IfaceConfig *down_ic);
 void lab_done(Lab *l);
 /* Moves the clock to t, firing every timer due on the way at its deadline. */
 void lab_advance_to(Lab *l, usec_t t);
@@ -57,6 +61,17 @@ size_t lab_count(const Lab *l, EffectType type, in4_t group);
 size_t lab_count_event(const Lab *l, EventType ev, in4_t group);
 const Rec *lab_find(const Lab *l, EffectType type, in4_t group, size_t nth);
 const Rec *lab_find_event(const Lab *l, EventType ev, in4_t group, size_t nth);
+
+/* Stricter queries: group must match exactly unless LAB_ANY_GROUP (so 0 means
+ * "general query"), vif must match unless LAB_ANY_VIF, time in [from, to). */
+#define LAB_ANY_GROUP ((in4_t) 0xffffffffU)
+#define LAB_ANY_VIF (-1000)
+#define LAB_ALWAYS 0, USEC_INFINITY
+size_t lab_count_in(const Lab *l, EffectType type, in4_t group, int vif, usec_t from, usec_t to);
+size_t lab_count_event_in(const Lab *l, EventType ev, in4_t group, usec_t from, usec_t to);
+/* nth (from 0) matching record, NULL if there are fewer. */
+const Rec *lab_nth(const Lab *l, EffectType type, in4_t group, int vif, size_t nth);
+const Rec *lab_nth_event(const Lab *l, EventType ev, in4_t group, size_t nth);
 
 #define SEC(x) ((usec_t) ((x) * (double) USEC_PER_SEC))
 #define MSEC(x) ((usec_t) (x) * USEC_PER_MSEC)
