@@ -38,6 +38,21 @@ int igmp_socket_open(void) {
         return fd;
 }
 
+int igmp_socket_router_groups(int fd, int ifindex, bool join) {
+        static const in4_t groups[] = { IN4_ALL_ROUTERS, IN4_IGMPV3_ROUTERS };
+
+        for (size_t k = 0; k < ELEMENTSOF(groups); k++) {
+                struct ip_mreqn mr = {
+                        .imr_multiaddr.s_addr = htonl(groups[k]),
+                        .imr_ifindex = ifindex,
+                };
+                if (setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mr, sizeof mr) < 0 &&
+                    !(join && errno == EADDRINUSE) && !(!join && errno == EADDRNOTAVAIL))
+                        return -errno;
+        }
+        return 0;
+}
+
 ssize_t igmp_socket_recv(int fd, uint8_t *buf, size_t size, int *ret_ifindex) {
         union {
                 struct cmsghdr h;

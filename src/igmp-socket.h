@@ -13,6 +13,12 @@
 #include "util.h"
 
 int igmp_socket_open(void);
+/* Joins (or leaves) 224.0.0.2 and 224.0.0.22 on a downstream interface: the
+ * kernel hands link-local IGMP (v2 leaves, v3 reports) only to members of
+ * the destination group, multicast routing or not. Never on the upstream:
+ * the kernel would then report those groups to the ISP itself. */
+int igmp_socket_router_groups(int fd, int ifindex, bool join);
+
 /* Receives one datagram; *ret_ifindex is the interface it arrived on (0 for
  * kernel upcalls, which carry no packet info). Returns its length or -errno
  * (-EAGAIN when nothing is queued). */

@@ -406,6 +406,12 @@ static int manager_add_iface(Manager *m, const char *name, IfaceRole role, const
                 proxy_remove_iface(m->proxy, vif, now_usec(m));
                 return log_error_errno(r, "Failed to add VIF %d for %s: %m", vif, name);
         }
+        if (role == ROLE_DOWNSTREAM) {
+                r = igmp_socket_router_groups(m->fd, (int) ifindex, true);
+                if (r < 0)
+                        log_warning_errno(r, "%s: failed to join 224.0.0.2/224.0.0.22, IGMPv3 reports and leaves "
+                                             "will not be heard: %m", name);
+        }
         m->vifs[vif] = (ManagedIface) {
                 .active = true,
                 .ifindex = (int) ifindex,
@@ -603,6 +609,8 @@ static void manager_remove_vif(Manager *m, int v) {
 
         proxy_remove_iface(m->proxy, v, now_usec(m));
         manager_apply_effects(m);
+        if (m->vifs[v].role == ROLE_DOWNSTREAM)
+                (void) igmp_socket_router_groups(m->fd, m->vifs[v].ifindex, false);
         r = mroute_del_vif(m->fd, v);
         if (r < 0)
                 log_warning_errno(r, "Failed to remove VIF %d (%s): %m, ignoring", v, m->vifs[v].name);
