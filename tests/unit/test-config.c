@@ -10,6 +10,8 @@
  * for config_load().
  */
 #include <check.h>
+
+#include "run-suite.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1186,11 +1188,5 @@ static Suite *config_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(config_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(config_suite());
 }

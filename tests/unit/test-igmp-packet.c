@@ -13,6 +13,8 @@
  * inet_checksum(); mutated packets get theirs re-computed with fix_csum().
  */
 #include <check.h>
+
+#include "run-suite.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1426,11 +1428,5 @@ static Suite *igmp_packet_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(igmp_packet_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(igmp_packet_suite());
 }

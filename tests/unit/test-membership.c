@@ -13,6 +13,8 @@
  * Every time below is exact (fake clock); T0 = 1000 s is the lab's start.
  */
 #include <check.h>
+
+#include "run-suite.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -865,11 +867,5 @@ static Suite *membership_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(membership_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(membership_suite());
 }

@@ -14,6 +14,8 @@
  * Every time below is exact (fake clock); T0 = 1000 s is the lab's start.
  */
 #include <check.h>
+
+#include "run-suite.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -1149,11 +1151,5 @@ static Suite *proxy_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(proxy_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(proxy_suite());
 }

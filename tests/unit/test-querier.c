@@ -14,6 +14,8 @@
  * first startup query goes out).
  */
 #include <check.h>
+
+#include "run-suite.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -576,11 +578,5 @@ static Suite *querier_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(querier_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(querier_suite());
 }

@@ -7,6 +7,8 @@
  * (they are exercised by the other suites).
  */
 #include <check.h>
+
+#include "run-suite.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -439,11 +441,5 @@ static Suite *util_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(util_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(util_suite());
 }
