@@ -254,6 +254,48 @@ Config *config_free(Config *c) {
         return NULL;
 }
 
+static void *memdup_or_null(const void *p, size_t n, bool *oom) {
+        void *q;
+
+        if (!p || n == 0)
+                return NULL;
+        q = malloc(n);
+        if (!q)
+                *oom = true;
+        else
+                memcpy(q, p, n);
+        return q;
+}
+
+Config *config_dup(const Config *c) {
+        Config *d;
+        bool oom = false;
+
+        if (!c)
+                return NULL;
+        d = malloc(sizeof *d);
+        if (!d)
+                return NULL;
+        *d = *c;
+        d->path = c->path ? strdup(c->path) : NULL;
+        d->warnings = NULL; /* already shown once */
+        d->ifaces = memdup_or_null(c->ifaces, c->n_ifaces * sizeof *c->ifaces, &oom);
+        if (!d->ifaces)
+                d->n_ifaces = 0;
+        for (size_t i = 0; i < d->n_ifaces; i++) {
+                IfaceConfig *ic = &d->ifaces[i];
+                ic->altnets = memdup_or_null(ic->altnets, ic->n_altnets * sizeof *ic->altnets, &oom);
+                if (!ic->altnets)
+                        ic->n_altnets = 0;
+                ic->filters = memdup_or_null(ic->filters, ic->n_filters * sizeof *ic->filters, &oom);
+                if (!ic->filters)
+                        ic->n_filters = 0;
+        }
+        if (oom || (c->path && !d->path))
+                return config_free(d);
+        return d;
+}
+
 const IfaceConfig *config_find_iface(const Config *c, const char *name) {
         if (!c || !name)
                 return NULL;

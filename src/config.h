@@ -97,6 +97,9 @@ int config_load(const char *path, Config **ret, char **ret_error);
 int config_parse_string(const char *text, size_t len, const char *name, Config **ret, char **ret_error);
 
 Config *config_free(Config *c);
+/* A deep copy (runtime changes over D-Bus edit a copy and swap it in whole).
+ * NULL on out of memory. */
+Config *config_dup(const Config *c);
 static inline void config_freep(Config **c) {
         config_free(*c);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "build-config.h"
+#include "bus.h"
 #include "config.h"
 #include "log.h"
 #include "manager.h"
@@ -30,6 +31,7 @@ static void help(void) {
                "  -t --test-config   Check the configuration, print it and exit\n"
                "     --log-target=auto|console|journal\n"
                "                     Where log messages go (default: auto)\n"
+               "     --no-bus        Do not connect to the system bus (no D-Bus API)\n"
                "\n"
                "CONFIG defaults to %s.\n",
                DEFAULT_CONFIG_PATH);
@@ -44,13 +46,14 @@ int main(int argc, char *argv[]) {
                 { "verbose", no_argument, NULL, 'v' },
                 { "test-config", no_argument, NULL, 't' },
                 { "log-target", required_argument, NULL, 'L' },
+                { "no-bus", no_argument, NULL, 'B' },
                 {}
         };
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(freep) char *error = NULL;
         Config *config = NULL;
         const char *path = DEFAULT_CONFIG_PATH;
-        bool test_config = false;
+        bool test_config = false, use_bus = true;
         LogTarget target = LOG_TARGET_AUTO;
         int c, r, verbose = 0;
 
@@ -72,6 +75,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case 't':
                         test_config = true;
+                        break;
+                case 'B':
+                        use_bus = false;
                         break;
                 case 'L':
                         r = log_target_from_string(optarg);
@@ -123,6 +129,10 @@ int main(int argc, char *argv[]) {
                 (void) sd_notifyf(false, "STATUS=Failed to start: %s\nERRNO=%d", strerror(-r), -r);
                 return 1;
         }
+        /* The name before READY=1, so that clients started after us find it. A
+         * router without dbus must still work: no bus is a warning, not a failure. */
+        if (use_bus && bus_open(m) < 0)
+                log_warning("Running without D-Bus: igmpproxyctl and busctl will not reach this daemon");
         log_info("igmpproxy %s started", PACKAGE_VERSION);
         /* VIFs exist, the socket is bound, the configuration applied. */
         manager_update_status(m);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "bus.h"
 #include "igmp-socket.h"
 #include "log.h"
 #include "messages.h"
@@ -130,25 +131,30 @@ static void apply_event(Manager *m, const Effect *e) {
         switch (e->event) {
         case EVENT_MEMBER_JOINED:
                 log_ctx(LOG_DEBUG, &ctx, "%s: listeners for %s", ctx.interface, g);
+                bus_emit_group(m, true, e->group, ctx.interface);
                 break;
         case EVENT_MEMBER_LEFT:
                 log_ctx(LOG_DEBUG, &ctx, "%s: no more listeners for %s (%s)", ctx.interface, g,
                         leave_reason_to_string((EventLeaveReason) e->count));
+                bus_emit_group(m, false, e->group, ctx.interface);
                 break;
         case EVENT_UPSTREAM_JOINED:
                 ctx.igmp_version = (int) e->count;
                 ctx.message_id = MSG_UPSTREAM_JOINED;
                 log_ctx(LOG_INFO, &ctx, "Joined %s upstream on %s (IGMPv%" PRIu64 " report)", g, ctx.interface,
                         e->count);
+                bus_emit_group(m, true, e->group, ctx.interface);
                 break;
         case EVENT_UPSTREAM_LEFT:
                 ctx.message_id = MSG_UPSTREAM_LEFT;
                 log_ctx(LOG_INFO, &ctx, "Left %s upstream on %s", g, ctx.interface);
+                bus_emit_group(m, false, e->group, ctx.interface);
                 break;
         case EVENT_REFRESH_CYCLE:
                 ctx.message_id = MSG_REFRESH_CYCLE;
                 ctx.igmp_version = (int) m->config->report_version;
                 log_ctx(LOG_DEBUG, &ctx, "Refresh cycle: %" PRIu64 " report(s) sent upstream", e->count);
+                bus_emit_refresh_completed(m, e->count);
                 break;
         case EVENT_REFRESH_SKIPPED:
                 log_ctx(LOG_DEBUG, &ctx, "Refresh cycle skipped: an upstream querier is present");
@@ -222,7 +228,7 @@ void manager_update_status(Manager *m) {
         size_t left = sizeof buf;
         int n;
 
-        if (!m->proxy)
+        if (!m->proxy || m->stopping)
                 return;
         n = snprintf(p, left, "%zu group%s", proxy_n_joined(m->proxy), proxy_n_joined(m->proxy) == 1 ? "" : "s");
         p += n;
@@ -491,6 +497,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         if (si->ssi_signo == SIGUSR1 || si->ssi_signo == SIGUSR2)
                 return 0;
         log_info("Received %s, shutting down", strsignal((int) si->ssi_signo));
+        m->stopping = true;
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down: leaving groups upstream");
         manager_stop(m);
         return sd_event_exit(sd_event_source_get_event(s), 0);
@@ -672,6 +679,8 @@ int manager_reload(Manager *m, char **ret_error) {
 
         LogContext ctx = { .message_id = MSG_CONFIG_RELOADED };
         log_ctx(LOG_INFO, &ctx, "Configuration reloaded from %s", m->config_path);
+        bus_emit_settings_changed(m);
+        bus_emit_interfaces_changed(m);
         free(m->status);
         m->status = NULL;
         manager_update_status(m);
@@ -682,6 +691,7 @@ int manager_reload(Manager *m, char **ret_error) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        bus_close(m);
         manager_stop(m);
         sd_event_source_unref(m->io_source);
         sd_event_source_unref(m->watchdog_source);
@@ -696,4 +706,141 @@ Manager *manager_free(Manager *m) {
         free(m->config_path);
         free(m);
         return NULL;
+}
+
+/* ---- runtime changes (D-Bus) ----------------------------------------------------------- */
+
+usec_t manager_now(Manager *m) {
+        return now_usec(m);
+}
+
+int manager_upstream_vif(Manager *m) {
+        for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                if (m->vifs[v].active && m->vifs[v].role == ROLE_UPSTREAM)
+                        return v;
+        return -1;
+}
+
+int manager_route_counters(Manager *m, in4_t source, in4_t group, uint64_t *ret_packets, uint64_t *ret_bytes) {
+        if (m->fd < 0 || !m->mrt_ready)
+                return -ENOTCONN;
+        return mroute_get_count(m->fd, source, group, ret_packets, ret_bytes);
+}
+
+/* Swaps a modified copy in, as reload does (the core re-arms its schedule). */
+static void manager_swap_config(Manager *m, Config *new) {
+        _cleanup_(config_freep) Config *old = m->config;
+
+        m->config = new;
+        if (m->proxy) {
+                proxy_set_config(m->proxy, new, now_usec(m));
+                manager_apply_effects(m);
+        }
+        bus_emit_settings_changed(m);
+}
+
+int manager_set_refresh_mode(Manager *m, RefreshMode mode) {
+        RefreshMode old = m->config->refresh;
+        Config *c;
+
+        if ((unsigned) mode >= _REFRESH_MODE_MAX)
+                return -EINVAL;
+        if (mode == old)
+                return 0;
+        c = config_dup(m->config);
+        if (!c)
+                return -ENOMEM;
+        c->refresh = mode;
+        manager_swap_config(m, c);
+        log_info("Refresh (Movistar+ workaround) set to %s at runtime (until the next reload)",
+                 refresh_mode_to_string(mode));
+        /* Switched on by hand: the admin expects it to act now, not after InitialDelaySec. */
+        if (old == REFRESH_NO && mode == REFRESH_YES)
+                (void) manager_refresh_now(m);
+        return 1;
+}
+
+int manager_set_refresh_interval(Manager *m, usec_t usec) {
+        Config *c;
+
+        if (usec < USEC_PER_SEC || usec > 259 * USEC_PER_SEC)
+                return -ERANGE;
+        if (usec == m->config->refresh_interval)
+                return 0;
+        c = config_dup(m->config);
+        if (!c)
+                return -ENOMEM;
+        c->refresh_interval = usec;
+        manager_swap_config(m, c);
+        log_info("Refresh interval set to %" PRIu64 " ms at runtime (until the next reload)", usec / USEC_PER_MSEC);
+        return 1;
+}
+
+int manager_set_initial_delay(Manager *m, usec_t usec) {
+        Config *c;
+
+        if (usec > 259 * USEC_PER_SEC)
+                return -ERANGE;
+        if (usec == m->config->refresh_initial_delay)
+                return 0;
+        c = config_dup(m->config);
+        if (!c)
+                return -ENOMEM;
+        c->refresh_initial_delay = usec;
+        manager_swap_config(m, c);
+        log_info("Refresh initial delay set to %" PRIu64 " ms at runtime (until the next reload)",
+                 usec / USEC_PER_MSEC);
+        return 1;
+}
+
+int manager_set_report_version(Manager *m, unsigned version) {
+        Config *c;
+
+        if (version < 1 || version > 3)
+                return -EINVAL;
+        if (version == m->config->report_version)
+                return 0;
+        c = config_dup(m->config);
+        if (!c)
+                return -ENOMEM;
+        c->report_version = version;
+        manager_swap_config(m, c);
+        log_info("Upstream report version set to IGMPv%u at runtime (until the next reload)", version);
+        return 1;
+}
+
+int manager_refresh_now(Manager *m) {
+        if (!m->proxy || manager_upstream_vif(m) < 0)
+                return -ENOTCONN;
+        proxy_refresh_now(m->proxy, now_usec(m));
+        manager_apply_effects(m);
+        return 0;
+}
+
+int manager_rescan(Manager *m) {
+        int r;
+
+        if (!m->proxy)
+                return -ENOTCONN;
+        for (int v = 0; v < PROXY_MAX_VIFS; v++) {
+                ManagedIface *mi = &m->vifs[v];
+                in4_t addr;
+                uint8_t plen;
+                if (!mi->active)
+                        continue;
+                if ((int) if_nametoindex(mi->name) != mi->ifindex) {
+                        log_info("%s: gone (or re-created), removing it", mi->name);
+                        manager_remove_vif(m, v);
+                } else if (iface_ipv4(mi->name, &addr, &plen) >= 0 && (addr != mi->addr || plen != mi->prefixlen)) {
+                        char a[IN4_STRLEN];
+                        (void) proxy_set_iface_address(m->proxy, v, addr, plen);
+                        mi->addr = addr;
+                        mi->prefixlen = plen;
+                        log_info("%s: address now %s/%u", mi->name, in4_to_string(addr, a), plen);
+                }
+        }
+        r = manager_add_ifaces(m);
+        manager_apply_effects(m);
+        bus_emit_interfaces_changed(m);
+        return r;
 }

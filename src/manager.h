@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
@@ -35,12 +36,14 @@ typedef struct Manager {
         sd_event_source *watchdog_source;
         usec_t watchdog_usec;      /* 0: no watchdog */
         bool watchdog_unhealthy;   /* pings withheld, logged once */
+        bool stopping;             /* STOPPING=1 sent: STATUS= stays "Shutting down" */
         bool test_hooks;           /* $IGMPPROXY_TEST_HOOKS=1: SIGUSR1/SIGUSR2 stall hooks */
         char *status;              /* last STATUS= sent */
         char *reload_error;        /* why the last reload failed, NULL if it did not */
         uint64_t rx_malformed;
         uint64_t send_errors;
         usec_t last_send_error_log;
+        sd_bus *bus;               /* NULL: running without D-Bus (bus.c) */
 } Manager;
 
 /* Takes ownership of config. */
@@ -58,6 +61,27 @@ void manager_stop(Manager *m);
 int manager_reload(Manager *m, char **ret_error);
 /* Sends STATUS= if the text changed. */
 void manager_update_status(Manager *m);
+
+/* Runtime changes (D-Bus): each builds a modified copy of the Config and
+ * swaps it in whole, like a reload; nothing is written to the file, the
+ * next reload or restart returns to it. Values are validated by the caller;
+ * out-of-range values still get -EINVAL / -ERANGE here. */
+int manager_set_refresh_mode(Manager *m, RefreshMode mode);
+int manager_set_refresh_interval(Manager *m, usec_t usec);
+int manager_set_initial_delay(Manager *m, usec_t usec);
+int manager_set_report_version(Manager *m, unsigned version);
+/* One refresh cycle at once. -ENOTCONN if no upstream interface is active. */
+int manager_refresh_now(Manager *m);
+/* Re-runs interface discovery: VIFs whose interface is gone (or got a new
+ * ifindex) are removed, configured interfaces that now exist with an IPv4
+ * address are added. */
+int manager_rescan(Manager *m);
+/* Monotonic now, as the core sees it. */
+usec_t manager_now(Manager *m);
+/* The kernel's counters of an (S,G) route (SIOCGETSGCNT). */
+int manager_route_counters(Manager *m, in4_t source, in4_t group, uint64_t *ret_packets, uint64_t *ret_bytes);
+/* VIF of the upstream interface, or -1. */
+int manager_upstream_vif(Manager *m);
 
 static inline void manager_freep(Manager **m) {
         manager_free(*m);

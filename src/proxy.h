@@ -102,3 +102,27 @@ size_t proxy_n_listeners(const Proxy *p, int vif); /* groups with listeners on v
 bool proxy_is_querier(const Proxy *p, int vif);
 bool proxy_group_joined(const Proxy *p, in4_t group);
 bool proxy_group_has_listener(const Proxy *p, int vif, in4_t group);
+
+/* Read-only views for the D-Bus interface (bus.c via manager.c). */
+typedef struct ProxyGroupInfo {
+        in4_t group;
+        bool joined;           /* reported upstream, not yet left */
+        bool allowed;          /* upstream filters let it through */
+        uint32_t out_mask;     /* VIFs with listeners */
+        usec_t joined_at;      /* monotonic, 0 if never joined */
+        usec_t last_report;    /* monotonic time of the last report sent upstream, 0 if none */
+        size_t n_routes;
+} ProxyGroupInfo;
+
+/* Calls cb for every group the core knows (listened to downstream, joined
+ * upstream, or both), in hash order; cb must not change the Proxy. Stops
+ * early if cb returns < 0 and returns that value, else 0. */
+typedef int (*ProxyGroupCallback)(const ProxyGroupInfo *info, void *userdata);
+int proxy_foreach_group(const Proxy *p, ProxyGroupCallback cb, void *userdata);
+/* Fills up to max sources forwarded for group; returns how many there are. */
+size_t proxy_group_sources(const Proxy *p, in4_t group, in4_t *ret_sources, size_t max);
+/* Hosts tracked (reporters seen) for group on vif; 0 if not listening. A
+ * listening group whose reporters are not tracked counts 1. */
+size_t proxy_group_hosts(const Proxy *p, int vif, in4_t group);
+/* An upstream query was heard within Robustness x QueryInterval of now. */
+bool proxy_upstream_querier_seen(const Proxy *p, usec_t now);

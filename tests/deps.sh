@@ -4,6 +4,10 @@
 # this machine lacks. Sourced by tests/demo.sh and tests/run-tests.sh.
 # Debian 12 package names.
 IGMPPROXY_DEPS=(meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libinih-dev check python3 iproute2 procps)
+# The systemd tests: systemd (systemd-analyze, journalctl, systemd-sysusers, and PID 1 of the
+# throw-away container), dbus (its system bus), util-linux (unshare, nsenter), man-db
+# (systemd-analyze verify checks the Documentation= man pages).
+IGMPPROXY_DEPS+=(systemd dbus util-linux man-db)
 
 deps_install() {
         local missing=() p

@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * bus.c - org.igmpproxy.Movistar and org.freedesktop.LogControl1 (see
+ * bus.h, and man/org.igmpproxy.Movistar.5 for the API).
+ *
+ * Access: everything is SD_BUS_VTABLE_UNPRIVILEGED so that sd-bus does not
+ * apply its own CAP_SYS_ADMIN rule (the daemon runs as user igmpproxy with
+ * CAP_NET_ADMIN only, and would then refuse root). Reading is open to every
+ * local user; each change (property Set, RefreshNow, Reload,
+ * RescanInterfaces, LogLevel/LogTarget) is checked here: the caller's
+ * effective uid, as the bus daemon reports it, must be 0 or the daemon's
+ * own uid. The bus
+ * policy (dbus/org.igmpproxy.Movistar.conf) only says who may own the name.
+ *
+ * What it does not do: no protocol logic, no config parsing, no kernel calls
+ * other than through manager_*().
+ */
+#include "bus.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "build-config.h"
+#include "json.h"
+#include "log.h"
+#include "manager.h"
+
+#define LOG_PATH "/org/freedesktop/LogControl1"
+#define LOG_INTERFACE "org.freedesktop.LogControl1"
+#define MAX_SOURCES_PER_GROUP 64
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+        int r;
+
+        /* On dbus-daemon the bus reports the peer's effective uid (SO_PEERCRED)
+         * as UnixUserID: trusted, unlike what /proc would tell. */
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return r;
+        if (uid == 0 || uid == getuid())
+                return 0;
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                 "Changing igmpproxy needs root (uid %u may only read)", (unsigned) uid);
+}
+
+static const char *group_state(const ProxyGroupInfo *g) {
+        return g->joined ? "joined" : !g->allowed ? "filtered" : "not-joined";
+}
+
+static const char *upstream_name(Manager *m) {
+        int v = manager_upstream_vif(m);
+        return v >= 0 ? m->vifs[v].name : "";
+}
+
+/* Snapshot of the groups, so the D-Bus reply and the JSON share one walk. */
+typedef struct GroupRow {
+        ProxyGroupInfo info;
+        in4_t sources[MAX_SOURCES_PER_GROUP];
+        size_t n_sources;
+} GroupRow;
+
+typedef struct GroupList {
+        GroupRow *rows;
+        size_t n, cap;
+        Manager *m;
+} GroupList;
+
+static int collect_group(const ProxyGroupInfo *info, void *userdata) {
+        GroupList *l = userdata;
+        GroupRow *row;
+
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? 2 * l->cap : 16;
+                GroupRow *rows = realloc(l->rows, cap * sizeof *rows);
+                if (!rows)
+                        return -ENOMEM;
+                l->rows = rows;
+                l->cap = cap;
+        }
+        row = &l->rows[l->n++];
+        row->info = *info;
+        row->n_sources = MIN(proxy_group_sources(l->m->proxy, info->group, row->sources, MAX_SOURCES_PER_GROUP),
+                             (size_t) MAX_SOURCES_PER_GROUP);
+        return 0;
+}
+
+static int cmp_group_row(const void *a, const void *b) {
+        in4_t x = ((const GroupRow *) a)->info.group, y = ((const GroupRow *) b)->info.group;
+        return x < y ? -1 : x > y;
+}
+
+static int group_list_collect(Manager *m, GroupList *ret) {
+        int r;
+
+        *ret = (GroupList) { .m = m };
+        if (!m->proxy)
+                return 0;
+        r = proxy_foreach_group(m->proxy, collect_group, ret);
+        if (r < 0) {
+                free(ret->rows);
+                *ret = (GroupList) {};
+                return r;
+        }
+        if (ret->n > 1)
+                qsort(ret->rows, ret->n, sizeof *ret->rows, cmp_group_row);
+        return 0;
+}
+
+static void group_list_done(GroupList *l) {
+        free(l->rows);
+}
+
+static bool vif_is_downstream(Manager *m, int v) {
+        return m->vifs[v].active && m->vifs[v].role == ROLE_DOWNSTREAM;
+}
+
+static uint64_t packets_dropped(const ProxyStats *s) {
+        return s->igmp_ignored + s->igmp_bad_source + s->groups_over_limit;
+}
+
+static size_t vif_groups(Manager *m, int v) {
+        if (!m->proxy)
+                return 0;
+        return m->vifs[v].role == ROLE_UPSTREAM ? proxy_n_joined(m->proxy) : proxy_n_listeners(m->proxy, v);
+}
+
+/* ---- properties: org.igmpproxy.Movistar ------------------------------------------ */
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int property_get_workaround(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "b", m->config->refresh != REFRESH_NO);
+}
+
+static int property_set_workaround(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *value, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int b, r;
+
+        r = check_privileged(value, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(value, "b", &b);
+        if (r < 0)
+                return r;
+        r = manager_set_refresh_mode(m, b ? REFRESH_YES : REFRESH_NO);
+        return r < 0 ? r : 0;
+}
+
+static int property_get_refresh_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", refresh_mode_to_string(m->config->refresh));
+}
+
+static int property_set_refresh_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *value, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *s;
+        RefreshMode mode;
+        int r;
+
+        r = check_privileged(value, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(value, "s", &s);
+        if (r < 0)
+                return r;
+        if (strcmp(s, "auto") == 0)
+                mode = REFRESH_AUTO;
+        else if ((r = parse_boolean(s)) >= 0)
+                mode = r ? REFRESH_YES : REFRESH_NO;
+        else
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE,
+                                         "Invalid RefreshMode '%s': expected yes, no or auto", s);
+        r = manager_set_refresh_mode(m, mode);
+        return r < 0 ? r : 0;
+}
+
+static int property_get_refresh_interval(sd_bus *bus, const char *path, const char *interface,
+                                         const char *property, sd_bus_message *reply, void *userdata,
+                                         sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "t", (uint64_t) m->config->refresh_interval);
+}
+
+static int property_get_initial_delay(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "t", (uint64_t) m->config->refresh_initial_delay);
+}
+
+static int property_set_interval(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *value, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        bool delay = strcmp(property, "InitialDelayUSec") == 0;
+        usec_t min = delay ? 0 : USEC_PER_SEC, max = 259 * USEC_PER_SEC;
+        uint64_t t;
+        int r;
+
+        r = check_privileged(value, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(value, "t", &t);
+        if (r < 0)
+                return r;
+        /* 259 s: one second under the 260 s after which Movistar+ forgets a group. */
+        if (t < min || t > max)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_INTERVAL,
+                                         "%s=%" PRIu64 " is out of range: it must be %s..259 s (%s..259000000 us)",
+                                         property, t, delay ? "0" : "1 s", delay ? "0" : "1000000");
+        r = delay ? manager_set_initial_delay(m, t) : manager_set_refresh_interval(m, t);
+        return r < 0 ? r : 0;
+}
+
+static int property_get_report_version(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply, void *userdata,
+                                       sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "u", (uint32_t) m->config->report_version);
+}
+
+static int property_set_report_version(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *value, void *userdata,
+                                       sd_bus_error *error) {
+        Manager *m = userdata;
+        uint32_t v;
+        int r;
+
+        r = check_privileged(value, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(value, "u", &v);
+        if (r < 0)
+                return r;
+        if (v < 1 || v > 3)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE,
+                                         "ReportVersion=%" PRIu32 " is invalid: it must be 1, 2 or 3", v);
+        r = manager_set_report_version(m, v);
+        return r < 0 ? r : 0;
+}
+
+static int property_get_quickleave(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "b", m->config->quickleave);
+}
+
+static int property_get_upstream(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", upstream_name(userdata));
+}
+
+static int property_get_downstreams(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                if (vif_is_downstream(m, v) && (r = sd_bus_message_append(reply, "s", m->vifs[v].name)) < 0)
+                        return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_configured(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        for (size_t k = 0; k < m->config->n_ifaces; k++) {
+                const IfaceConfig *ic = &m->config->ifaces[k];
+                if (ic->role == ROLE_DISABLED)
+                        continue;
+                r = sd_bus_message_append(reply, "(ss)", ic->name, iface_role_to_string(ic->role));
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_stat(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const ProxyStats *s = m->proxy ? proxy_stats(m->proxy) : &(const ProxyStats) {};
+        uint64_t v;
+
+        if (strcmp(property, "LastRefreshUSec") == 0)
+                v = s->last_refresh;
+        else if (strcmp(property, "RefreshCycles") == 0)
+                v = s->refresh_cycles;
+        else if (strcmp(property, "PacketsReceived") == 0)
+                v = s->igmp_received;
+        else if (strcmp(property, "PacketsMalformed") == 0)
+                v = m->rx_malformed;
+        else if (strcmp(property, "PacketsDropped") == 0)
+                v = packets_dropped(s);
+        else
+                return -EINVAL;
+        return sd_bus_message_append(reply, "t", v);
+}
+
+static int property_get_querier_seen(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "b", m->proxy && proxy_upstream_querier_seen(m->proxy, manager_now(m)));
+}
+
+/* ---- methods --------------------------------------------------------------------- */
+
+static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        GroupList l;
+        int r;
+
+        r = group_list_collect(m, &l);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssa(su)a(stt)tt)");
+        for (size_t k = 0; r >= 0 && k < l.n; k++) {
+                const GroupRow *g = &l.rows[k];
+                char a[IN4_STRLEN];
+
+                r = sd_bus_message_open_container(reply, 'r', "ssa(su)a(stt)tt");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "ss", in4_to_string(g->info.group, a), group_state(&g->info));
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "(su)");
+                for (int v = 0; r >= 0 && v < PROXY_MAX_VIFS; v++)
+                        if (vif_is_downstream(m, v) && (g->info.out_mask & (1U << v)))
+                                r = sd_bus_message_append(reply, "(su)", m->vifs[v].name,
+                                                          (uint32_t) proxy_group_hosts(m->proxy, v, g->info.group));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "(stt)");
+                for (size_t s = 0; r >= 0 && s < g->n_sources; s++) {
+                        uint64_t pkts = 0, bytes = 0;
+                        (void) manager_route_counters(m, g->sources[s], g->info.group, &pkts, &bytes);
+                        r = sd_bus_message_append(reply, "(stt)", in4_to_string(g->sources[s], a), pkts, bytes);
+                }
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "tt", (uint64_t) g->info.joined_at,
+                                                  (uint64_t) g->info.last_report);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        group_list_done(&l);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_interfaces(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sissibu)");
+        for (int v = 0; r >= 0 && v < PROXY_MAX_VIFS; v++) {
+                const ManagedIface *mi = &m->vifs[v];
+                char a[IN4_STRLEN];
+                if (!mi->active)
+                        continue;
+                r = sd_bus_message_append(reply, "(sissibu)", mi->name, (int32_t) mi->ifindex,
+                                          iface_role_to_string(mi->role), in4_to_string(mi->addr, a), (int32_t) v,
+                                          m->proxy && proxy_is_querier(m->proxy, v), (uint32_t) vif_groups(m, v));
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_refresh_now(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = check_privileged(msg, error);
+        if (r < 0)
+                return r;
+        r = manager_refresh_now(m);
+        if (r == -ENOTCONN)
+                return sd_bus_error_set(error, BUS_ERROR_NO_SUCH_INTERFACE,
+                                        "No upstream interface is active: nothing to refresh");
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(freep) char *why = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = check_privileged(msg, error);
+        if (r < 0)
+                return r;
+        r = manager_reload(m, &why);
+        if (r < 0)
+                return sd_bus_error_setf(error, BUS_ERROR_CONFIG_REJECTED,
+                                         "Configuration rejected, the old one is kept: %s",
+                                         why ? why : strerror(-r));
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_rescan(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = check_privileged(msg, error);
+        if (r < 0)
+                return r;
+        r = manager_rescan(m);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static char *describe_json(Manager *m) {
+        const ProxyStats *s = m->proxy ? proxy_stats(m->proxy) : &(const ProxyStats) {};
+        JsonWriter j = {};
+        GroupList l;
+        char a[IN4_STRLEN];
+
+        if (group_list_collect(m, &l) < 0)
+                return NULL;
+        json_begin_object(&j);
+        json_key(&j, "Version");
+        json_string(&j, PACKAGE_VERSION);
+        json_key(&j, "NowUSec");
+        json_uint(&j, manager_now(m));
+        json_key(&j, "ConfigFile");
+        json_string(&j, m->config_path);
+        json_key(&j, "WorkaroundEnabled");
+        json_bool(&j, m->config->refresh != REFRESH_NO);
+        json_key(&j, "RefreshMode");
+        json_string(&j, refresh_mode_to_string(m->config->refresh));
+        json_key(&j, "RefreshIntervalUSec");
+        json_uint(&j, m->config->refresh_interval);
+        json_key(&j, "InitialDelayUSec");
+        json_uint(&j, m->config->refresh_initial_delay);
+        json_key(&j, "ReportVersion");
+        json_uint(&j, m->config->report_version);
+        json_key(&j, "QuickLeave");
+        json_bool(&j, m->config->quickleave);
+        json_key(&j, "UpstreamInterface");
+        json_string(&j, upstream_name(m));
+        json_key(&j, "DownstreamInterfaces");
+        json_begin_array(&j);
+        for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                if (vif_is_downstream(m, v))
+                        json_string(&j, m->vifs[v].name);
+        json_end_array(&j);
+        json_key(&j, "LastRefreshUSec");
+        json_uint(&j, s->last_refresh);
+        json_key(&j, "RefreshCycles");
+        json_uint(&j, s->refresh_cycles);
+        json_key(&j, "UpstreamQuerierSeen");
+        json_bool(&j, m->proxy && proxy_upstream_querier_seen(m->proxy, manager_now(m)));
+        json_key(&j, "PacketsReceived");
+        json_uint(&j, s->igmp_received);
+        json_key(&j, "PacketsMalformed");
+        json_uint(&j, m->rx_malformed);
+        json_key(&j, "PacketsDropped");
+        json_uint(&j, packets_dropped(s));
+        json_key(&j, "ReloadError");
+        if (m->reload_error)
+                json_string(&j, m->reload_error);
+        else
+                json_null(&j);
+
+        json_key(&j, "Interfaces");
+        json_begin_array(&j);
+        for (int v = 0; v < PROXY_MAX_VIFS; v++) {
+                const ManagedIface *mi = &m->vifs[v];
+                if (!mi->active)
+                        continue;
+                json_begin_object(&j);
+                json_key(&j, "Name");
+                json_string(&j, mi->name);
+                json_key(&j, "Index");
+                json_uint(&j, (uint64_t) mi->ifindex);
+                json_key(&j, "Role");
+                json_string(&j, iface_role_to_string(mi->role));
+                json_key(&j, "Address");
+                json_string(&j, in4_to_string(mi->addr, a));
+                json_key(&j, "PrefixLength");
+                json_uint(&j, mi->prefixlen);
+                json_key(&j, "VIF");
+                json_uint(&j, (uint64_t) v);
+                json_key(&j, "Querier");
+                json_bool(&j, m->proxy && proxy_is_querier(m->proxy, v));
+                json_key(&j, "Groups");
+                json_uint(&j, vif_groups(m, v));
+                json_end_object(&j);
+        }
+        json_end_array(&j);
+
+        json_key(&j, "Groups");
+        json_begin_array(&j);
+        for (size_t k = 0; k < l.n; k++) {
+                const GroupRow *g = &l.rows[k];
+                json_begin_object(&j);
+                json_key(&j, "Group");
+                json_string(&j, in4_to_string(g->info.group, a));
+                json_key(&j, "State");
+                json_string(&j, group_state(&g->info));
+                json_key(&j, "Listeners");
+                json_begin_array(&j);
+                for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                        if (vif_is_downstream(m, v) && (g->info.out_mask & (1U << v))) {
+                                json_begin_object(&j);
+                                json_key(&j, "Interface");
+                                json_string(&j, m->vifs[v].name);
+                                json_key(&j, "Hosts");
+                                json_uint(&j, proxy_group_hosts(m->proxy, v, g->info.group));
+                                json_end_object(&j);
+                        }
+                json_end_array(&j);
+                json_key(&j, "Sources");
+                json_begin_array(&j);
+                for (size_t s2 = 0; s2 < g->n_sources; s2++) {
+                        uint64_t pkts = 0, bytes = 0;
+                        (void) manager_route_counters(m, g->sources[s2], g->info.group, &pkts, &bytes);
+                        json_begin_object(&j);
+                        json_key(&j, "Source");
+                        json_string(&j, in4_to_string(g->sources[s2], a));
+                        json_key(&j, "Packets");
+                        json_uint(&j, pkts);
+                        json_key(&j, "Bytes");
+                        json_uint(&j, bytes);
+                        json_end_object(&j);
+                }
+                json_end_array(&j);
+                json_key(&j, "JoinedUSec");
+                json_uint(&j, g->info.joined_at);
+                json_key(&j, "LastReportUSec");
+                json_uint(&j, g->info.last_report);
+                json_end_object(&j);
+        }
+        json_end_array(&j);
+        json_end_object(&j);
+        group_list_done(&l);
+        return json_steal(&j);
+}
+
+static int method_describe(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(freep) char *text = describe_json(userdata);
+
+        if (!text)
+                return -ENOMEM;
+        return sd_bus_reply_method_return(msg, "s", text);
+}
+
+/* Flags used for each kind of member (see the header comment on access).
+ * Reading a property is never privileged in sd-bus (and it refuses the
+ * UNPRIVILEGED flag on read-only ones); RO_POLL ones change all the time
+ * and are not announced: poll them. */
+#define RO_CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define RW_CHANGE (SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+#define RO_POLL 0
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_WRITABLE_PROPERTY("WorkaroundEnabled", "b", property_get_workaround, property_set_workaround, 0, RW_CHANGE),
+        SD_BUS_WRITABLE_PROPERTY("RefreshMode", "s", property_get_refresh_mode, property_set_refresh_mode, 0, RW_CHANGE),
+        SD_BUS_WRITABLE_PROPERTY("RefreshIntervalUSec", "t", property_get_refresh_interval, property_set_interval, 0, RW_CHANGE),
+        SD_BUS_WRITABLE_PROPERTY("InitialDelayUSec", "t", property_get_initial_delay, property_set_interval, 0, RW_CHANGE),
+        SD_BUS_WRITABLE_PROPERTY("ReportVersion", "u", property_get_report_version, property_set_report_version, 0, RW_CHANGE),
+        SD_BUS_PROPERTY("QuickLeave", "b", property_get_quickleave, 0, RO_CHANGE),
+        SD_BUS_PROPERTY("UpstreamInterface", "s", property_get_upstream, 0, RO_CHANGE),
+        SD_BUS_PROPERTY("DownstreamInterfaces", "as", property_get_downstreams, 0, RO_CHANGE),
+        SD_BUS_PROPERTY("ConfiguredInterfaces", "a(ss)", property_get_configured, 0, RO_CHANGE),
+        SD_BUS_PROPERTY("LastRefreshUSec", "t", property_get_stat, 0, RO_CHANGE),
+        SD_BUS_PROPERTY("RefreshCycles", "t", property_get_stat, 0, RO_CHANGE),
+        SD_BUS_PROPERTY("UpstreamQuerierSeen", "b", property_get_querier_seen, 0, RO_POLL),
+        SD_BUS_PROPERTY("PacketsReceived", "t", property_get_stat, 0, RO_POLL),
+        SD_BUS_PROPERTY("PacketsMalformed", "t", property_get_stat, 0, RO_POLL),
+        SD_BUS_PROPERTY("PacketsDropped", "t", property_get_stat, 0, RO_POLL),
+
+        SD_BUS_METHOD_WITH_ARGS("ListGroups", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssa(su)a(stt)tt)", groups),
+                                method_list_groups, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListInterfaces", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sissibu)", interfaces),
+                                method_list_interfaces, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RefreshNow", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_refresh_now, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RescanInterfaces", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_rescan, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Describe", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", json), method_describe,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_ARGS("GroupJoined", SD_BUS_ARGS("s", group, "s", interface), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("GroupLeft", SD_BUS_ARGS("s", group, "s", interface), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("RefreshCompleted", SD_BUS_ARGS("u", groups), 0),
+
+        SD_BUS_VTABLE_END
+};
+
+/* ---- org.freedesktop.LogControl1 ------------------------------------------------------ */
+
+static int property_get_log_level(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", log_level_to_string(log_max_level));
+}
+
+static int property_set_log_level(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *value, void *userdata, sd_bus_error *error) {
+        const char *s;
+        int level, r;
+
+        r = check_privileged(value, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(value, "s", &s);
+        if (r < 0)
+                return r;
+        level = log_level_from_string(s);
+        if (level < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid log level '%s' (emerg, alert, crit, err, warning, notice, info, debug)", s);
+        log_info("Log level set to %s over D-Bus", log_level_to_string(level));
+        log_max_level = level;
+        return sd_bus_emit_properties_changed(bus, LOG_PATH, LOG_INTERFACE, "LogLevel", NULL);
+}
+
+static int property_get_log_target(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", log_target_to_string(log_get_target()));
+}
+
+static int property_set_log_target(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *value, void *userdata, sd_bus_error *error) {
+        const char *s;
+        int t, r;
+
+        r = check_privileged(value, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(value, "s", &s);
+        if (r < 0)
+                return r;
+        t = log_target_from_string(s);
+        if (t < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid log target '%s' (auto, console, journal)", s);
+        log_setup((LogTarget) t);
+        log_info("Log target set to %s over D-Bus", log_target_to_string(log_get_target()));
+        return sd_bus_emit_properties_changed(bus, LOG_PATH, LOG_INTERFACE, "LogTarget", NULL);
+}
+
+static int property_get_syslog_identifier(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply, void *userdata,
+                                          sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", "igmpproxy");
+}
+
+static const sd_bus_vtable log_control_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_WRITABLE_PROPERTY("LogLevel", "s", property_get_log_level, property_set_log_level, 0, RW_CHANGE),
+        SD_BUS_WRITABLE_PROPERTY("LogTarget", "s", property_get_log_target, property_set_log_target, 0, RW_CHANGE),
+        SD_BUS_PROPERTY("SyslogIdentifier", "s", property_get_syslog_identifier, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_VTABLE_END
+};
+
+/* ---- lifecycle and signals ------------------------------------------------------------------ */
+
+int bus_open(Manager *m) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to connect to the system bus: %m");
+        (void) sd_bus_set_description(bus, "igmpproxy");
+        r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to export %s: %m", BUS_PATH);
+        r = sd_bus_add_object_vtable(bus, NULL, LOG_PATH, LOG_INTERFACE, log_control_vtable, m);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to export %s: %m", LOG_PATH);
+        r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to attach the bus to the event loop: %m");
+        /* Synchronous on purpose: READY=1 follows, and clients may rely on the name then. */
+        r = sd_bus_request_name(bus, BUS_NAME, 0);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to acquire the bus name %s (another instance, or the bus "
+                                            "policy dbus-1/system.d/%s.conf is not installed?): %m",
+                                         BUS_NAME, BUS_NAME);
+        m->bus = TAKE_PTR(bus);
+        log_info("Acquired %s on the system bus", BUS_NAME);
+        return 0;
+}
+
+void bus_close(Manager *m) {
+        m->bus = sd_bus_flush_close_unref(m->bus);
+}
+
+void bus_emit_group(Manager *m, bool joined, in4_t group, const char *ifname) {
+        char g[IN4_STRLEN];
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, joined ? "GroupJoined" : "GroupLeft", "ss",
+                                  in4_to_string(group, g), ifname ? ifname : "");
+}
+
+void bus_emit_refresh_completed(Manager *m, uint64_t groups) {
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "RefreshCompleted", "u",
+                                  (uint32_t) MIN(groups, (uint64_t) UINT32_MAX));
+        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "LastRefreshUSec", "RefreshCycles",
+                                              NULL);
+}
+
+void bus_emit_settings_changed(Manager *m) {
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "WorkaroundEnabled", "RefreshMode",
+                                              "RefreshIntervalUSec", "InitialDelayUSec", "ReportVersion",
+                                              "QuickLeave", NULL);
+}
+
+void bus_emit_interfaces_changed(Manager *m) {
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "UpstreamInterface",
+                                              "DownstreamInterfaces", "ConfiguredInterfaces", NULL);
+}

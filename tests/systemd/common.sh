@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# common.sh - shared by the systemd tests (tests/systemd/test-*.sh and
+# tests/integration/test-systemd.sh): where the build tree is, a TAP-ish
+# reporter for the scripts that do not use the netns lab, and the installed
+# tree ("meson install --destdir", exactly what a package would ship).
+#
+# Environment (set by systemd/meson.build; defaults for a run by hand):
+#   MESON_BUILD_ROOT       build tree (default: build/ at the top)
+#   IGMPPROXY_SERVICE      the generated unit (default: $MESON_BUILD_ROOT/systemd/igmpproxy.service)
+#   IGMPPROXY_UNITDIR, IGMPPROXY_SYSUSERSDIR, IGMPPROXY_CATALOGDIR, IGMPPROXY_SBINDIR,
+#   IGMPPROXY_LIBEXECDIR, IGMPPROXY_MANDIR   install directories (default: from
+#                          meson introspect of the build tree)
+
+SD_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SD_REPO=$(cd "$SD_DIR/../.." && pwd)
+MESON_BUILD_ROOT=${MESON_BUILD_ROOT:-$SD_REPO/build}
+IGMPPROXY_SERVICE=${IGMPPROXY_SERVICE:-$MESON_BUILD_ROOT/systemd/igmpproxy.service}
+
+# sd_dirs_from_build: fills the IGMPPROXY_*DIR variables that are not set, from the build
+# tree's install plan (a run by hand, outside meson test).
+sd_dirs_from_build() {
+        [ -n "${IGMPPROXY_UNITDIR:-}" ] && [ -n "${IGMPPROXY_SBINDIR:-}" ] && return 0
+        local plan
+        plan=$(python3 - "$MESON_BUILD_ROOT/meson-info/intro-installed.json" <<'PY'
+import json, os, sys
+inst = json.load(open(sys.argv[1]))
+want = {"igmpproxy.service": "UNITDIR", "igmpproxy.catalog": "CATALOGDIR",
+        "igmpproxy.conf": "SYSUSERSDIR", "igmpproxy": "SBINDIR",
+        "igmpproxy-reload": "LIBEXECDIR", "igmpproxy.8": "MANDIR"}
+for src, dst in inst.items():
+    name = os.path.basename(dst)
+    if name == "igmpproxy.conf" and "sysusers" not in dst:
+        continue
+    if name in want:
+        d = os.path.dirname(dst)
+        if name == "igmpproxy.8":
+            d = os.path.dirname(d)
+        print("IGMPPROXY_%s=%s" % (want[name], d))
+PY
+) || return 1
+        local line name
+        while IFS= read -r line; do
+                name=${line%%=*}
+                [ -z "${!name:-}" ] && export "${line?}"
+        done <<<"$plan"
+        return 0
+}
+
+SD_N=0
+SD_FAILS=0
+sd_ok() {
+        SD_N=$((SD_N + 1))
+        printf 'ok %d - %s\n' "$SD_N" "$*"
+}
+sd_notok() {
+        SD_N=$((SD_N + 1))
+        SD_FAILS=$((SD_FAILS + 1))
+        printf 'not ok %d - %s\n' "$SD_N" "$*"
+}
+sd_diag() {
+        local line
+        while IFS= read -r line; do
+                printf '# %s\n' "$line"
+        done <<<"$*"
+}
+# sd_check TEXT CMD...: ok if CMD exits 0; its output becomes diagnostics.
+sd_check() {
+        local text=$1 out rc
+        shift
+        out=$("$@" 2>&1)
+        rc=$?
+        if [ "$rc" -eq 0 ]; then sd_ok "$text"; else sd_notok "$text"; fi
+        [ -n "$out" ] && sd_diag "$out"
+        return "$rc"
+}
+sd_done() {
+        printf '1..%d\n' "$SD_N"
+        if [ "$SD_FAILS" -gt 0 ]; then
+                printf '# %d of %d checks failed\n' "$SD_FAILS" "$SD_N"
+                exit 1
+        fi
+        exit 0
+}
+sd_skip() {
+        echo "1..0 # SKIP $*"
+        exit 77
+}
+
+# sd_install_tree DESTDIR: "meson install" of the build tree into DESTDIR (nothing is built,
+# nothing outside DESTDIR is touched).
+sd_install_tree() {
+        local dest=$1 out
+        if ! out=$(meson install -C "$MESON_BUILD_ROOT" --destdir "$dest" --no-rebuild --quiet 2>&1); then
+                echo "meson install --destdir $dest failed:" >&2
+                echo "$out" >&2
+                return 1
+        fi
+}
