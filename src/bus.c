@@ -313,6 +313,8 @@ static int property_get_stat(sd_bus *bus, const char *path, const char *interfac
                 v = m->rx_malformed;
         else if (strcmp(property, "PacketsDropped") == 0)
                 v = packets_dropped(s);
+        else if (strcmp(property, "StreamStalls") == 0)
+                v = s->stream_stalls;
         else
                 return -EINVAL;
         return sd_bus_message_append(reply, "t", v);
@@ -608,6 +610,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PacketsReceived", "t", property_get_stat, 0, RO_POLL),
         SD_BUS_PROPERTY("PacketsMalformed", "t", property_get_stat, 0, RO_POLL),
         SD_BUS_PROPERTY("PacketsDropped", "t", property_get_stat, 0, RO_POLL),
+        SD_BUS_PROPERTY("StreamStalls", "t", property_get_stat, 0, RO_POLL),
 
         SD_BUS_METHOD_WITH_ARGS("ListGroups", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssa(su)a(stt)tt)", groups),
                                 method_list_groups, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -622,6 +625,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("GroupJoined", SD_BUS_ARGS("s", group, "s", interface), 0),
         SD_BUS_SIGNAL_WITH_ARGS("GroupLeft", SD_BUS_ARGS("s", group, "s", interface), 0),
         SD_BUS_SIGNAL_WITH_ARGS("RefreshCompleted", SD_BUS_ARGS("u", groups), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("StreamStalled", SD_BUS_ARGS("s", group), 0),
 
         SD_BUS_VTABLE_END
 };
@@ -742,6 +746,14 @@ void bus_emit_refresh_completed(Manager *m, uint64_t groups) {
                                   (uint32_t) MIN(groups, (uint64_t) UINT32_MAX));
         (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "LastRefreshUSec", "RefreshCycles",
                                               NULL);
+}
+
+void bus_emit_stream_stalled(Manager *m, in4_t group) {
+        char g[IN4_STRLEN];
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StreamStalled", "s", in4_to_string(group, g));
 }
 
 void bus_emit_settings_changed(Manager *m) {

@@ -34,6 +34,7 @@ void bus_close(Manager *m);
 void bus_emit_group(Manager *m, bool joined, in4_t group, const char *ifname);
 /* RefreshCompleted(groups) + PropertiesChanged(LastRefreshUSec, RefreshCycles). */
 void bus_emit_refresh_completed(Manager *m, uint64_t groups);
+void bus_emit_stream_stalled(Manager *m, in4_t group);
 /* PropertiesChanged for the settings (after a runtime change or a reload). */
 void bus_emit_settings_changed(Manager *m);
 /* PropertiesChanged for UpstreamInterface, DownstreamInterfaces, ConfiguredInterfaces. */

@@ -70,6 +70,7 @@ typedef enum KeyId {
         KEY_DEFAULT_ROLE,
         KEY_SOURCE_IDLE_TIMEOUT,
         KEY_MAX_GROUPS,
+        KEY_STALL_TIMEOUT,
         KEY_VERSION,
         KEY_ROBUSTNESS,
         KEY_QUERY_INTERVAL,
@@ -110,6 +111,8 @@ static const KeyDef keys[_KEY_MAX] = {
         [KEY_SOURCE_IDLE_TIMEOUT] = { SECTION_PROXY, "SourceIdleTimeoutSec", VALUE_TIMESPAN,
                                       offsetof(Config, source_idle_timeout), SEC(1), SEC(3600) },
         [KEY_MAX_GROUPS] = { SECTION_PROXY, "MaxGroupsPerInterface", VALUE_UINT, offsetof(Config, max_groups), 1, 1000000 },
+        [KEY_STALL_TIMEOUT] = { SECTION_PROXY, "StallTimeoutSec", VALUE_TIMESPAN, offsetof(Config, stall_timeout), 0,
+                                SEC(3600), "a time span, 0 (off) or 1s..3600s" },
 
         [KEY_VERSION] = { SECTION_QUERIER, "Version", VALUE_UINT, offsetof(Config, querier_version), 2, 3 },
         [KEY_ROBUSTNESS] = { SECTION_QUERIER, "Robustness", VALUE_UINT, offsetof(Config, robustness), 1, 7 },
@@ -210,6 +213,7 @@ void config_init_defaults(Config *c) {
                 .quickleave = false,
                 .default_role = ROLE_DISABLED,
                 .source_idle_timeout = 60 * USEC_PER_SEC,
+                .stall_timeout = 5 * USEC_PER_SEC,
                 .max_groups = 4096,
 
                 .querier_version = 3,
@@ -683,7 +687,8 @@ static int apply_value(Parser *p, const KeyDef *k, void *base, const char *what,
                         *(usec_t *) field = *(const usec_t *) dfield;
                         return 0;
                 }
-                if (parse_timespan(value, &t) < 0 || t < k->min || t > k->max)
+                if (parse_timespan(value, &t) < 0 || t < k->min || t > k->max ||
+                    (k == &keys[KEY_STALL_TIMEOUT] && t > 0 && t < SEC(1)))
                         return bad_value(p, k, what, value);
                 *(usec_t *) field = t;
                 return 0;
@@ -1322,6 +1327,7 @@ char *config_to_string(const Config *c) {
         fprintf(f, "DefaultRole=%s\n", iface_role_to_string(c->default_role));
         fprintf(f, "SourceIdleTimeoutSec=%s\n", format_timespan(a, c->source_idle_timeout));
         fprintf(f, "MaxGroupsPerInterface=%u\n", c->max_groups);
+        fprintf(f, "StallTimeoutSec=%s\n", format_timespan(a, c->stall_timeout));
 
         fprintf(f, "\n[Querier]\n");
         fprintf(f, "Version=%u\n", c->querier_version);

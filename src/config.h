@@ -57,6 +57,8 @@ typedef struct Config {
         IfaceRole default_role;     /* DefaultRole= disabled|downstream, legacy "defaultdown"; default disabled */
         usec_t source_idle_timeout; /* SourceIdleTimeoutSec=: (S,G) routes with no traffic this long are removed; default 60 s */
         unsigned max_groups;        /* MaxGroupsPerInterface=: cap per downstream interface; default 4096 */
+        usec_t stall_timeout;       /* StallTimeoutSec=: a listened group without a packet this long is
+                                       reported upstream at once; 0 = off; default 5 s */
 
         /* [Querier] RFC 3376 8.x defaults in brackets */
         unsigned querier_version;   /* Version= 2|3 [3] */

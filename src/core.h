@@ -19,6 +19,7 @@ enum {
         TIMER_ROUTE_IDLE,     /* Route.timer */
         TIMER_REFRESH,        /* Proxy.refresh_timer: next refresh cycle */
         TIMER_REFRESH_STEP,   /* Proxy.step_timer: next slice of a spread cycle */
+        TIMER_STALL,          /* Proxy.stall_timer: look at every joined group's counters */
 };
 
 #define container_of(ptr, type, member) ((type *) ((char *) (ptr) - offsetof(type, member)))
@@ -85,6 +86,11 @@ typedef struct UpGroup {
         Timer response_timer;
         Route *routes;
         size_t n_routes;
+        /* stall watch: packets at the last look, since when unchanged, how long to wait */
+        uint64_t stall_packets;
+        usec_t stall_since;
+        usec_t stall_wait;
+        bool stall_polled;
 } UpGroup;
 
 /* Small chained hash keyed by a uint64; the owner types embed 'hnext' first. */
@@ -118,6 +124,7 @@ struct Proxy {
         /* refresh cycle */
         Timer refresh_timer;
         Timer step_timer;
+        Timer stall_timer;
         in4_t *cycle_groups;
         size_t cycle_n, cycle_pos, cycle_per_step, cycle_sent;
         usec_t cycle_step_usec;

@@ -21,6 +21,8 @@ typedef enum EffectType {
         EFFECT_MFC_DEL,      /* source, group, vif = input VIF */
         EFFECT_MFC_POLL,     /* source, group: glue reads the kernel's packet counter and
                                 calls proxy_route_activity() */
+        EFFECT_GROUP_POLL,   /* group: glue sums the kernel's packet counters over the group's
+                                sources and calls proxy_group_activity() */
         EFFECT_EVENT,        /* event, vif, group, source, version, count */
         _EFFECT_TYPE_MAX,
 } EffectType;
@@ -39,6 +41,8 @@ typedef enum EventType {
         EVENT_QUERIER_RESUMED,   /* other querier timed out, we query again */
         EVENT_GROUP_LIMIT,       /* a report dropped because the interface's group cap is reached */
         EVENT_UPSTREAM_QUERY,    /* an IGMP query was heard upstream (version) */
+        EVENT_STREAM_STALLED,    /* a listened group got no packet for StallTimeoutSec: reported
+                                    upstream again (count: stalls so far) */
         _EVENT_TYPE_MAX,
 } EventType;
 

@@ -111,6 +111,16 @@ static void apply_mfc(Manager *m, const Effect *e) {
                 if (r < 0 && r != -ENOENT)
                         log_warning_errno(r, "Failed to remove route (%s, %s): %m, ignoring",
                                           in4_to_string(e->source, s), in4_to_string(e->group, g));
+        } else if (e->type == EFFECT_GROUP_POLL) {
+                in4_t sources[64];
+                size_t n = proxy_group_sources(m->proxy, e->group, sources, ELEMENTSOF(sources));
+                uint64_t total = 0;
+                for (size_t k = 0; k < MIN(n, ELEMENTSOF(sources)); k++) {
+                        uint64_t pkts = 0;
+                        if (mroute_get_count(m->fd, sources[k], e->group, &pkts, NULL) >= 0)
+                                total += pkts;
+                }
+                proxy_group_activity(m->proxy, e->group, total, now_usec(m));
         } else if (e->type == EFFECT_MFC_POLL) {
                 uint64_t pkts = 0;
                 r = mroute_get_count(m->fd, e->source, e->group, &pkts, NULL);
@@ -183,6 +193,14 @@ static void apply_event(Manager *m, const Effect *e) {
                         " dropped so far)",
                         ctx.interface, m->config->max_groups, g, s, e->count);
                 break;
+        case EVENT_STREAM_STALLED:
+                ctx.message_id = MSG_STREAM_STALLED;
+                log_ctx(LOG_WARNING, &ctx,
+                        "No packet of %s for StallTimeoutSec=%" PRIu64 "s, reported it upstream again (%" PRIu64
+                        " stalls so far)",
+                        g, m->config->stall_timeout / USEC_PER_SEC, e->count);
+                bus_emit_stream_stalled(m, e->group);
+                break;
         case EVENT_UPSTREAM_QUERY:
                 ctx.igmp_version = (int) e->count;
                 log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s", e->count, ctx.interface);
@@ -207,6 +225,7 @@ static void manager_apply_effects(Manager *m) {
                 case EFFECT_MFC_SET:
                 case EFFECT_MFC_DEL:
                 case EFFECT_MFC_POLL:
+                case EFFECT_GROUP_POLL:
                         apply_mfc(m, &e);
                         break;
                 case EFFECT_EVENT:

@@ -67,7 +67,7 @@ static const char *const effect_names[_EFFECT_TYPE_MAX] = {
         [EFFECT_SEND_QUERY] = "send-query",   [EFFECT_SEND_REPORT] = "send-report",
         [EFFECT_SEND_LEAVE] = "send-leave",   [EFFECT_MFC_SET] = "mfc-set",
         [EFFECT_MFC_DEL] = "mfc-del",         [EFFECT_MFC_POLL] = "mfc-poll",
-        [EFFECT_EVENT] = "event",
+        [EFFECT_GROUP_POLL] = "group-poll",  [EFFECT_EVENT] = "event",
 };
 
 static const char *const event_names[_EVENT_TYPE_MAX] = {
@@ -77,7 +77,7 @@ static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_ROUTE_ADDED] = "route-added",           [EVENT_ROUTE_REMOVED] = "route-removed",
         [EVENT_ROUTE_REJECTED] = "route-rejected",     [EVENT_QUERIER_LOST] = "querier-lost",
         [EVENT_QUERIER_RESUMED] = "querier-resumed",   [EVENT_GROUP_LIMIT] = "group-limit",
-        [EVENT_UPSTREAM_QUERY] = "upstream-query",
+        [EVENT_UPSTREAM_QUERY] = "upstream-query",     [EVENT_STREAM_STALLED] = "stream-stalled",
 };
 
 static const char *const leave_reason_names[_LEAVE_REASON_MAX] = {
@@ -348,12 +348,22 @@ static void group_maybe_free(Proxy *p, UpGroup *g) {
         free(g);
 }
 
+/* How often the stall watch looks: a quarter of StallTimeoutSec, so a stall
+ * is seen at most 1.25 x StallTimeoutSec after the last packet. */
+static usec_t stall_tick(const Proxy *p) {
+        return MAX(p->cfg->stall_timeout / 4, 250 * USEC_PER_MSEC);
+}
+
 static void group_join_upstream(Proxy *p, UpGroup *g, usec_t now) {
         if (g->joined || !group_upstream_allowed(p, g->group))
                 return;
         g->joined = true;
         g->joined_at = now;
         p->n_joined++;
+        g->stall_polled = false;
+        g->stall_wait = p->cfg->stall_timeout;
+        if (p->cfg->stall_timeout > 0 && !timer_armed(&p->stall_timer))
+                timerq_arm(&p->timers, &p->stall_timer, now + stall_tick(p));
         group_report(p, g, now);
         event_push(p, EVENT_UPSTREAM_JOINED, p->upstream, g->group, 0, p->cfg->report_version);
         /* RFC 2236 3 / RFC 3376 5.1: repeat the unsolicited report in case
@@ -431,6 +441,7 @@ Proxy *proxy_new(const Config *cfg, uint64_t seed, usec_t now) {
         }
         timer_init(&p->refresh_timer, TIMER_REFRESH);
         timer_init(&p->step_timer, TIMER_REFRESH_STEP);
+        timer_init(&p->stall_timer, TIMER_STALL);
         if (cfg->refresh != REFRESH_NO)
                 timerq_arm(&p->timers, &p->refresh_timer, now + cfg->refresh_initial_delay);
         return p;
@@ -740,6 +751,52 @@ void proxy_route_activity(Proxy *p, in4_t source, in4_t group, bool ok, uint64_t
         group_maybe_free(p, g);
 }
 
+/* ---- stall watch -------------------------------------------------------------- */
+
+static void stall_timer_fired(Proxy *p, usec_t now) {
+        size_t b = 0;
+        void *it = NULL;
+        UpGroup *g;
+
+        if (p->cfg->stall_timeout == 0 || p->n_joined == 0)
+                return; /* re-armed by the next join */
+        while ((g = hash_next(&p->groups, &b, &it)))
+                if (g->joined && g->out_mask) {
+                        Effect *e = effect_push(p, EFFECT_GROUP_POLL);
+                        if (e) {
+                                e->vif = p->upstream;
+                                e->group = g->group;
+                        }
+                }
+        timerq_arm(&p->timers, &p->stall_timer, now + stall_tick(p));
+}
+
+void proxy_group_activity(Proxy *p, in4_t group, uint64_t packets, usec_t now) {
+        usec_t timeout = p->cfg->stall_timeout;
+        UpGroup *g = group_find(p, group);
+
+        if (!g || !g->joined || g->out_mask == 0 || timeout == 0 || p->shut_down)
+                return;
+        if (!g->stall_polled || packets != g->stall_packets) {
+                g->stall_polled = true;
+                g->stall_packets = packets;
+                g->stall_since = now;
+                g->stall_wait = timeout;
+                return;
+        }
+        if (now - g->stall_since < g->stall_wait)
+                return;
+        /* Silent for StallTimeoutSec: the upstream may have lost the
+         * membership on its own. Report at once; if the group stays silent
+         * (a channel off the air), wait twice as long each time, up to a
+         * minute, rather than report it every few seconds forever. */
+        group_report(p, g, now);
+        p->stats.stream_stalls++;
+        event_push(p, EVENT_STREAM_STALLED, p->upstream, g->group, 0, p->stats.stream_stalls);
+        g->stall_since = now;
+        g->stall_wait = MIN(2 * g->stall_wait, MAX(timeout, 60 * USEC_PER_SEC));
+}
+
 /* ---- refresh ----------------------------------------------------------------- */
 
 #define REFRESH_STEP_USEC (10 * USEC_PER_MSEC)
@@ -870,6 +927,10 @@ void proxy_set_config(Proxy *p, const Config *cfg, usec_t now) {
                 timerq_arm(&p->timers, &p->refresh_timer, next > now ? next : now);
         }
 
+        /* Stall watch switched on with groups already joined. */
+        if (cfg->stall_timeout > 0 && p->n_joined > 0 && !timer_armed(&p->stall_timer))
+                timerq_arm(&p->timers, &p->stall_timer, now + stall_tick(p));
+
         /* Downstream filters: memberships a filter now forbids end. */
         {
                 Member **drop = NULL;
@@ -949,6 +1010,9 @@ void proxy_run_timers(Proxy *p, usec_t now) {
                         break;
                 case TIMER_REFRESH_STEP:
                         refresh_step(p, now);
+                        break;
+                case TIMER_STALL:
+                        stall_timer_fired(p, now);
                         break;
                 }
         }

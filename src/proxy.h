@@ -35,6 +35,7 @@ typedef struct ProxyStats {
         uint64_t routes_added;
         uint64_t routes_rejected;
         uint64_t upstream_queries;
+        uint64_t stream_stalls;      /* stall reports sent (StallTimeoutSec) */
         usec_t last_refresh;         /* monotonic time the last cycle completed, 0 if none */
         usec_t last_upstream_query;  /* monotonic, 0 if never */
 } ProxyStats;
@@ -71,6 +72,10 @@ void proxy_handle_nocache(Proxy *p, int vif, in4_t source, in4_t group, usec_t n
 /* Answer to EFFECT_MFC_POLL: the kernel's packet counter of (source, group);
  * ok = false if the kernel has no such entry. */
 void proxy_route_activity(Proxy *p, in4_t source, in4_t group, bool ok, uint64_t packets, usec_t now);
+
+/* Answer to EFFECT_GROUP_POLL: the sum of the kernel's packet counters over
+ * the group's forwarded sources (0 if none). */
+void proxy_group_activity(Proxy *p, in4_t group, uint64_t packets, usec_t now);
 
 /* Fires every timer due at now (in deadline order). */
 void proxy_run_timers(Proxy *p, usec_t now);

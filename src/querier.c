@@ -33,6 +33,13 @@ static void send_general_query(Proxy *p, Iface *i) {
         send_query(p, i, IN4_ALL_SYSTEMS, 0, p->cfg->query_response_interval);
 }
 
+/* The first query after the querier starts (daemon start, restart after a
+ * crash, interface back) asks for answers within 1 s instead of the Query
+ * Response Interval, so set-top boxes that were watching all along rejoin
+ * at once: after a kill -9 and Restart=, their streams are back within about
+ * two seconds without any action on their side. */
+#define FIRST_QUERY_MAX_RESP USEC_PER_SEC
+
 /* RFC 3376 6.6.3.1: group-specific queries go to the group itself. */
 void querier_send_group_query(Proxy *p, Iface *i, in4_t group) {
         if (!i->querier)
@@ -47,7 +54,7 @@ void querier_start(Proxy *p, Iface *i, usec_t now) {
         i->other_querier = 0;
         timerq_disarm(&p->timers, &i->other_querier_timer);
         i->startup_left = c->startup_query_count;
-        send_general_query(p, i);
+        send_query(p, i, IN4_ALL_SYSTEMS, 0, MIN(c->query_response_interval, FIRST_QUERY_MAX_RESP));
         if (i->startup_left > 0)
                 i->startup_left--;
         timerq_arm(&p->timers, &i->query_timer,

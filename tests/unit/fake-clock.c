@@ -12,6 +12,13 @@
 static void lab_record(Lab *l) {
         for (size_t i = 0; i < proxy_n_effects(l->p); i++) {
                 const Effect *e = proxy_effect(l->p, i);
+                if (e->type == EFFECT_GROUP_POLL) {
+                        /* answer like the kernel: the group's counters grow while the stream flows */
+                        if (l->stream_flowing)
+                                l->group_packets += 10;
+                        proxy_group_activity(l->p, e->group, l->group_packets, l->now);
+                        e = proxy_effect(l->p, i);
+                }
                 if (e->type == EFFECT_MFC_POLL) {
                         /* answer like the kernel: counter grows while the stream flows */
                         if (l->stream_flowing)

@@ -32,6 +32,7 @@ typedef struct Lab {
         size_t n_recs, cap_recs;
         /* fake kernel packet counters for MFC_POLL */
         uint64_t packets;
+        uint64_t group_packets; /* sum over a group's sources, for EFFECT_GROUP_POLL */
         bool stream_flowing;
 } Lab;
 

@@ -104,6 +104,7 @@ static void configs_equal(const Config *a, const Config *b) {
         ck_assert_int_eq(a->default_role, b->default_role);
         ck_assert_uint_eq(a->source_idle_timeout, b->source_idle_timeout);
         ck_assert_uint_eq(a->max_groups, b->max_groups);
+        ck_assert_uint_eq(a->stall_timeout, b->stall_timeout);
         ck_assert_uint_eq(a->querier_version, b->querier_version);
         ck_assert_uint_eq(a->robustness, b->robustness);
         ck_assert_uint_eq(a->query_interval, b->query_interval);
@@ -146,6 +147,7 @@ static void check_defaults(const Config *c) {
         ck_assert_int_eq(c->default_role, ROLE_DISABLED);
         ck_assert_uint_eq(c->source_idle_timeout, 60 * USEC_PER_SEC);
         ck_assert_uint_eq(c->max_groups, 4096);
+        ck_assert_uint_eq(c->stall_timeout, 5 * USEC_PER_SEC);
         ck_assert_uint_eq(c->querier_version, 3);
         ck_assert_uint_eq(c->robustness, 2);
         ck_assert_uint_eq(c->query_interval, 125 * USEC_PER_SEC);
@@ -238,6 +240,7 @@ GETTER(quickleave, c->quickleave)
 GETTER(default_role, c->default_role)
 GETTER(source_idle, c->source_idle_timeout)
 GETTER(max_groups, c->max_groups)
+GETTER(stall, c->stall_timeout)
 GETTER(version, c->querier_version)
 GETTER(robustness, c->robustness)
 GETTER(qi, c->query_interval)
@@ -273,6 +276,10 @@ static const struct {
         { "Proxy", "SourceIdleTimeoutSec", "1", get_source_idle, S(1) },
         { "Proxy", "SourceIdleTimeoutSec", "3600s", get_source_idle, S(3600) },
         { "Proxy", "SourceIdleTimeoutSec", "", get_source_idle, S(60) },
+        { "Proxy", "StallTimeoutSec", "0", get_stall, 0 },
+        { "Proxy", "StallTimeoutSec", "2s", get_stall, S(2) },
+        { "Proxy", "StallTimeoutSec", "1h", get_stall, S(3600) },
+        { "Proxy", "StallTimeoutSec", "", get_stall, S(5) },
         { "Proxy", "MaxGroupsPerInterface", "1", get_max_groups, 1 },
         { "Proxy", "MaxGroupsPerInterface", "1000000", get_max_groups, 1000000 },
         { "Querier", "Version", "2", get_version, 2 },
@@ -334,6 +341,8 @@ static const struct {
         { "Proxy", "QuickLeave", "maybe", "(expected yes or no)" },
         { "Proxy", "DefaultRole", "upstream", "(expected disabled or downstream)" },
         { "Proxy", "DefaultRole", "up", "(expected disabled or downstream)" },
+        { "Proxy", "StallTimeoutSec", "500ms", "(expected a time span, 0 (off) or 1s..3600s)" },
+        { "Proxy", "StallTimeoutSec", "3601", "(expected a time span, 0 (off) or 1s..3600s)" },
         { "Proxy", "SourceIdleTimeoutSec", "0", "(expected a time span, 1s..3600s)" },
         { "Proxy", "SourceIdleTimeoutSec", "3601", "(expected a time span, 1s..3600s)" },
         { "Proxy", "SourceIdleTimeoutSec", "soon", "(expected a time span, 1s..3600s)" },
@@ -933,7 +942,7 @@ START_TEST(test_to_string) {
 
         ck_assert_ptr_nonnull(s);
         ck_assert_msg(strstr(s, "\n[Proxy]\nQuickLeave=no\nDefaultRole=disabled\nSourceIdleTimeoutSec=60s\n"
-                                "MaxGroupsPerInterface=4096\n"), "%s", s);
+                                "MaxGroupsPerInterface=4096\nStallTimeoutSec=5s\n"), "%s", s);
         ck_assert_msg(strstr(s, "\nQueryIntervalSec=125s\n"), "%s", s);
         ck_assert_msg(strstr(s, "\nStartupQueryIntervalSec=31250ms\n"), "%s", s);
         ck_assert_msg(strstr(s, "\nLastMemberQueryIntervalSec=500ms\n"), "%s", s);

@@ -37,6 +37,7 @@ static Config defaults(void) {
         Config c;
 
         config_init_defaults(&c);
+        c.stall_timeout = 0; /* the stall watch has its own tests below */
         return c;
 }
 
@@ -1093,6 +1094,124 @@ START_TEST(test_downstream_removed) {
 }
 END_TEST
 
+/* ---- stall watch ---------------------------------------------------------- */
+
+static Config stall_config(void) {
+        Config c = defaults();
+
+        c.stall_timeout = SEC(2);
+        c.refresh = REFRESH_NO; /* every report after the join comes from the stall watch */
+        return c;
+}
+
+START_TEST(test_stall_detected_and_reported) {
+        Config c = stall_config();
+        Lab l;
+        usec_t stop;
+        const Rec *r;
+
+        lab_init(&l, &c, false);
+        l.stream_flowing = true;
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_advance(&l, SEC(10));
+        ck_assert_uint_eq(lab_count_event(&l, EVENT_STREAM_STALLED, LAB_ANY_GROUP), 0);
+        ck_assert_uint_gt(lab_count(&l, EFFECT_GROUP_POLL, G1), 10);
+        lab_clear(&l);
+
+        stop = l.now;
+        l.stream_flowing = false;
+        lab_advance(&l, SEC(3));
+        r = lab_find_event(&l, EVENT_STREAM_STALLED, G1, 0);
+        ck_assert_ptr_nonnull(r);
+        /* seen after StallTimeoutSec, at most one tick (StallTimeoutSec/4) later */
+        ck_assert_uint_ge(r->at - stop, SEC(2));
+        ck_assert_uint_le(r->at - stop, SEC(2) + MSEC(500));
+        ck_assert_uint_eq(lab_count(&l, EFFECT_SEND_REPORT, G1), 1);
+        ck_assert_uint_eq(lab_find(&l, EFFECT_SEND_REPORT, G1, 0)->at, r->at);
+        ck_assert_uint_eq(proxy_stats(l.p)->stream_stalls, 1);
+        lab_done(&l);
+}
+END_TEST
+
+START_TEST(test_stall_backs_off_while_silent) {
+        Config c = stall_config();
+        Lab l;
+
+        lab_init(&l, &c, false);
+        l.stream_flowing = true;
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_advance(&l, SEC(5));
+        l.stream_flowing = false;
+        lab_clear(&l);
+        /* keep the membership alive downstream while the upstream stays silent */
+        for (int k = 0; k < 4; k++) {
+                lab_advance(&l, SEC(10));
+                lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        }
+        ck_assert_uint_eq(lab_count_event(&l, EVENT_STREAM_STALLED, G1), 4);
+        /* each further report waits twice as long: 2 s, then 4 s, 8 s, 16 s */
+        for (size_t k = 1; k < 4; k++) {
+                usec_t gap = lab_nth_event(&l, EVENT_STREAM_STALLED, G1, k)->at -
+                             lab_nth_event(&l, EVENT_STREAM_STALLED, G1, k - 1)->at;
+                usec_t want = SEC(2) << k;
+                ck_assert_uint_ge(gap, want);
+                ck_assert_uint_le(gap, want + MSEC(500));
+        }
+        lab_done(&l);
+}
+END_TEST
+
+START_TEST(test_stall_wait_resets_when_traffic_returns) {
+        Config c = stall_config();
+        Lab l;
+        usec_t stop;
+
+        lab_init(&l, &c, false);
+        l.stream_flowing = true;
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_advance(&l, SEC(5));
+        l.stream_flowing = false;
+        lab_advance(&l, SEC(7)); /* stalls at +2 s and +6 s */
+        ck_assert_uint_eq(lab_count_event(&l, EVENT_STREAM_STALLED, G1), 2);
+        l.stream_flowing = true;
+        lab_advance(&l, SEC(5));
+        lab_clear(&l);
+        stop = l.now;
+        l.stream_flowing = false;
+        lab_advance(&l, SEC(3));
+        ck_assert_uint_eq(lab_count_event(&l, EVENT_STREAM_STALLED, G1), 1);
+        ck_assert_uint_le(lab_find_event(&l, EVENT_STREAM_STALLED, G1, 0)->at - stop, SEC(2) + MSEC(500));
+        lab_done(&l);
+}
+END_TEST
+
+START_TEST(test_stall_off_and_no_listener) {
+        Config c = stall_config();
+        Lab l;
+
+        c.stall_timeout = 0;
+        lab_init(&l, &c, false);
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_advance(&l, SEC(30));
+        ck_assert_uint_eq(lab_count(&l, EFFECT_GROUP_POLL, LAB_ANY_GROUP), 0);
+        ck_assert_uint_eq(lab_count_event(&l, EVENT_STREAM_STALLED, LAB_ANY_GROUP), 0);
+        lab_done(&l);
+
+        /* on, but the only listener left: no more polls, no stall */
+        c.stall_timeout = SEC(2);
+        c.quickleave = true;
+        lab_init(&l, &c, false);
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_advance(&l, SEC(3));
+        lab_leave(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_clear(&l);
+        lab_advance(&l, SEC(30));
+        ck_assert_uint_eq(lab_count(&l, EFFECT_GROUP_POLL, LAB_ANY_GROUP), 0);
+        ck_assert_uint_eq(lab_count_event(&l, EVENT_STREAM_STALLED, LAB_ANY_GROUP), 0);
+        lab_done(&l);
+}
+END_TEST
+
 static Suite *proxy_suite(void) {
         Suite *s = suite_create("proxy");
         TCase *tc;
@@ -1138,6 +1257,13 @@ static Suite *proxy_suite(void) {
         tcase_add_test(tc, test_route_idle_removed_when_stream_stops);
         tcase_add_test(tc, test_route_never_flowing_removed);
         tcase_add_test(tc, test_route_kept_while_stream_flows);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("stall");
+        tcase_add_test(tc, test_stall_detected_and_reported);
+        tcase_add_test(tc, test_stall_backs_off_while_silent);
+        tcase_add_test(tc, test_stall_wait_resets_when_traffic_returns);
+        tcase_add_test(tc, test_stall_off_and_no_listener);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("lifecycle");

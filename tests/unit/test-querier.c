@@ -151,6 +151,20 @@ END_TEST
 
 /* ---- query fields -------------------------------------------------------- */
 
+START_TEST(test_first_query_short_max_resp_only_if_shorter) {
+        Config c = defaults();
+        const Rec *r;
+        Lab l;
+
+        c.query_response_interval = MSEC(500);
+        lab_init(&l, &c, false);
+        r = lab_nth(&l, EFFECT_SEND_QUERY, 0, l.down, 0);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_uint_eq(r->e.max_resp, MSEC(500));
+        lab_done(&l);
+}
+END_TEST
+
 START_TEST(test_query_fields_v3) {
         Config c = defaults();
         const Rec *r;
@@ -164,7 +178,8 @@ START_TEST(test_query_fields_v3) {
                 ck_assert_uint_eq(r->e.dst, IN4_ALL_SYSTEMS);
                 ck_assert_uint_eq(r->e.group, 0);
                 ck_assert_uint_eq(r->e.version, 3);
-                ck_assert_uint_eq(r->e.max_resp, SEC(10));
+                /* the first query after start asks for answers within 1 s (fast rejoin) */
+                ck_assert_uint_eq(r->e.max_resp, k == 0 ? SEC(1) : SEC(10));
                 ck_assert_uint_eq(r->e.qrv, 2);
                 ck_assert_uint_eq(r->e.qqi, SEC(125));
         }
@@ -185,6 +200,10 @@ START_TEST(test_query_fields_follow_config) {
         c.query_response_interval = SEC(4.5);
         lab_init(&l, &c, false);
         r = lab_nth(&l, EFFECT_SEND_QUERY, 0, l.down, 0);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_uint_eq(r->e.max_resp, SEC(1));
+        lab_advance_to(&l, T0 + SEC(22.5));
+        r = lab_nth(&l, EFFECT_SEND_QUERY, 0, l.down, 1);
         ck_assert_ptr_nonnull(r);
         ck_assert_uint_eq(r->e.max_resp, SEC(4.5));
         ck_assert_uint_eq(r->e.qrv, 3);
@@ -208,7 +227,7 @@ START_TEST(test_query_fields_v2) {
                 ck_assert_uint_eq(r->e.version, 2);
                 ck_assert_uint_eq(r->e.dst, IN4_ALL_SYSTEMS);
                 ck_assert_uint_eq(r->e.group, 0);
-                ck_assert_uint_eq(r->e.max_resp, SEC(10));
+                ck_assert_uint_eq(r->e.max_resp, k == 0 ? SEC(1) : SEC(10));
         }
         lab_done(&l);
 }
@@ -547,6 +566,7 @@ static Suite *querier_suite(void) {
 
         tc = tcase_create("fields");
         tcase_add_test(tc, test_query_fields_v3);
+        tcase_add_test(tc, test_first_query_short_max_resp_only_if_shorter);
         tcase_add_test(tc, test_query_fields_follow_config);
         tcase_add_test(tc, test_query_fields_v2);
         suite_add_tcase(s, tc);
