@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include "bus.h"
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "messages.h"
 #include "mroute.h"
+#include "netlink.h"
 
 #include <systemd/sd-daemon.h>
 
@@ -268,6 +270,12 @@ void manager_update_status(Manager *m) {
                 p += n;
                 left -= (size_t) n;
         }
+        for (size_t k = 0; k < m->n_waits && left > 48; k++)
+                if (m->waits[k].reason && config_find_iface(m->config, m->waits[k].name)) {
+                        n = snprintf(p, left, "; waiting for %s (%s)", m->waits[k].name, m->waits[k].reason);
+                        p += n;
+                        left -= (size_t) n;
+                }
         if (m->reload_error && left > 32)
                 snprintf(p, left, "; reload failed, old configuration kept: %s", m->reload_error);
         if (m->status && strcmp(m->status, buf) == 0)
@@ -404,23 +412,59 @@ static int iface_ipv4(const char *name, in4_t *ret_addr, uint8_t *ret_prefixlen)
         return r;
 }
 
+/* Why an interface cannot serve now (NULL: it can): it must exist, be up
+ * and have an IPv4 address. */
+static const char *iface_unusable(Manager *m, const char *name, unsigned *ret_ifindex, in4_t *ret_addr,
+                                  uint8_t *ret_plen) {
+        struct ifreq ifr = {};
+        unsigned ifindex = if_nametoindex(name);
+
+        if (ifindex == 0)
+                return "absent";
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        if (ioctl(m->fd, SIOCGIFFLAGS, &ifr) < 0 || !(ifr.ifr_flags & IFF_UP))
+                return "down";
+        if (iface_ipv4(name, ret_addr, ret_plen) < 0)
+                return "no IPv4 address";
+        *ret_ifindex = ifindex;
+        return NULL;
+}
+
+/* Interfaces named in the configuration that are not in service, and why;
+ * and which ones were in service once (so their return is announced). */
+static IfaceWait *wait_get(Manager *m, const char *name, bool create) {
+        for (size_t k = 0; k < m->n_waits; k++)
+                if (strcmp(m->waits[k].name, name) == 0)
+                        return &m->waits[k];
+        if (!create || m->n_waits >= ELEMENTSOF(m->waits))
+                return NULL;
+        snprintf(m->waits[m->n_waits].name, IFNAMSIZ, "%s", name);
+        m->waits[m->n_waits].reason = NULL;
+        m->waits[m->n_waits].was_active = false;
+        return &m->waits[m->n_waits++];
+}
+
 static int manager_add_iface(Manager *m, const char *name, IfaceRole role, const IfaceConfig *ic) {
         char a[IN4_STRLEN];
-        unsigned ifindex = if_nametoindex(name);
+        unsigned ifindex = 0;
         in4_t addr = 0;
         uint8_t plen = 0;
+        const char *why;
+        IfaceWait *w;
         int vif, r;
 
         for (int v = 0; v < PROXY_MAX_VIFS; v++)
                 if (m->vifs[v].active && strcmp(m->vifs[v].name, name) == 0)
                         return 0; /* already in service (reload) */
-        if (ifindex == 0) {
-                log_warning("Interface %s (%s) does not exist, ignoring it", name, iface_role_to_string(role));
-                return 0;
-        }
-        r = iface_ipv4(name, &addr, &plen);
-        if (r < 0) {
-                log_warning("Interface %s (%s) has no IPv4 address, ignoring it", name, iface_role_to_string(role));
+        why = iface_unusable(m, name, &ifindex, &addr, &plen);
+        w = wait_get(m, name, ic != NULL);
+        if (why) {
+                /* Only interfaces named in the configuration are waited for,
+                 * and each state is said once, not at every event. */
+                if (w && w->reason != why) {
+                        log_notice("%s (%s): %s, waiting for it", name, iface_role_to_string(role), why);
+                        w->reason = why;
+                }
                 return 0;
         }
         vif = proxy_add_iface(m->proxy, (int) ifindex, name, role, addr, plen, ic, now_usec(m));
@@ -447,7 +491,17 @@ static int manager_add_iface(Manager *m, const char *name, IfaceRole role, const
                 .ratelimit = ic ? ic->ratelimit : 0,
         };
         snprintf(m->vifs[vif].name, sizeof m->vifs[vif].name, "%s", name);
-        log_info("%s: %s, %s/%u, VIF %d", name, iface_role_to_string(role), in4_to_string(addr, a), plen, vif);
+        if (w && w->was_active) {
+                LogContext ctx = { .interface = name, .message_id = MSG_INTERFACE_BACK };
+                log_ctx(LOG_NOTICE, &ctx, "%s: back in service (%s, %s/%u, VIF %d)", name, iface_role_to_string(role),
+                        in4_to_string(addr, a), plen, vif);
+        } else
+                log_info("%s: %s, %s/%u, VIF %d", name, iface_role_to_string(role), in4_to_string(addr, a), plen,
+                         vif);
+        if (w) {
+                w->reason = NULL;
+                w->was_active = true;
+        }
         return 0;
 }
 
@@ -540,6 +594,10 @@ int manager_new(Config *config, const char *config_path, Manager **ret) {
         return 0;
 }
 
+static void on_netlink_change(void *userdata) {
+        (void) manager_rescan(userdata);
+}
+
 int manager_start(Manager *m) {
         sigset_t ss;
         int r;
@@ -574,6 +632,12 @@ int manager_start(Manager *m) {
         r = sd_event_add_io(m->event, &m->io_source, m->fd, EPOLLIN, on_io, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the IGMP socket: %m");
+
+        /* Interfaces that come, go, go down or change address are followed
+         * from here on: the daemon never needs a restart for that. */
+        r = netlink_watch(m->event, on_netlink_change, m, &m->netlink_source);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch interface changes (rtnetlink): %m");
 
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
@@ -630,18 +694,35 @@ void manager_stop(Manager *m) {
         }
 }
 
-static void manager_remove_vif(Manager *m, int v) {
+/* Takes an interface out of service: after a reload (lost == NULL) or
+ * because it went away, down or lost its address (lost = why). */
+static void manager_remove_vif(Manager *m, int v, const char *lost) {
+        ManagedIface *mi = &m->vifs[v];
+        size_t groups = mi->role == ROLE_UPSTREAM ? proxy_n_groups(m->proxy) : proxy_n_listeners(m->proxy, v);
         int r;
 
         proxy_remove_iface(m->proxy, v, now_usec(m));
         manager_apply_effects(m);
-        if (m->vifs[v].role == ROLE_DOWNSTREAM)
-                (void) igmp_socket_router_groups(m->fd, m->vifs[v].ifindex, false);
+        if (mi->role == ROLE_DOWNSTREAM)
+                (void) igmp_socket_router_groups(m->fd, mi->ifindex, false);
         r = mroute_del_vif(m->fd, v);
-        if (r < 0)
-                log_warning_errno(r, "Failed to remove VIF %d (%s): %m, ignoring", v, m->vifs[v].name);
-        log_info("%s: removed", m->vifs[v].name);
-        m->vifs[v].active = false;
+        /* A deleted interface takes its VIF with it: nothing to remove then. */
+        if (r < 0 && !lost)
+                log_warning_errno(r, "Failed to remove VIF %d (%s): %m, ignoring", v, mi->name);
+        mi->active = false;
+        if (!lost) {
+                log_info("%s: removed", mi->name);
+                return;
+        }
+        IfaceWait *w = wait_get(m, mi->name, config_find_iface(m->config, mi->name) != NULL);
+        if (w)
+                w->reason = lost;
+        LogContext ctx = { .interface = mi->name, .message_id = MSG_INTERFACE_LOST };
+        if (mi->role == ROLE_UPSTREAM)
+                log_ctx(LOG_WARNING, &ctx, "%s: upstream lost (%s); forwarding stops, the %zu group(s) with listeners "
+                        "are joined again as soon as it is back", mi->name, lost, groups);
+        else
+                log_ctx(LOG_WARNING, &ctx, "%s: downstream lost (%s); its %zu group(s) dropped", mi->name, lost, groups);
 }
 
 int manager_reload(Manager *m, char **ret_error) {
@@ -681,7 +762,7 @@ int manager_reload(Manager *m, char **ret_error) {
                 ic = config_find_iface(new, mi->name);
                 if (config_iface_role(new, mi->name) != mi->role || (ic ? ic->threshold : 1) != mi->threshold ||
                     (ic ? ic->ratelimit : 0) != mi->ratelimit)
-                        manager_remove_vif(m, v);
+                        manager_remove_vif(m, v, NULL);
         }
 
         /* 2. The core takes the new settings and filters. */
@@ -713,6 +794,7 @@ Manager *manager_free(Manager *m) {
         bus_close(m);
         manager_stop(m);
         sd_event_source_unref(m->io_source);
+        sd_event_source_unref(m->netlink_source);
         sd_event_source_unref(m->watchdog_source);
         free(m->status);
         free(m->reload_error);
@@ -843,14 +925,18 @@ int manager_rescan(Manager *m) {
                 return -ENOTCONN;
         for (int v = 0; v < PROXY_MAX_VIFS; v++) {
                 ManagedIface *mi = &m->vifs[v];
-                in4_t addr;
-                uint8_t plen;
+                unsigned ifindex = 0;
+                in4_t addr = 0;
+                uint8_t plen = 0;
+                const char *why;
                 if (!mi->active)
                         continue;
-                if ((int) if_nametoindex(mi->name) != mi->ifindex) {
-                        log_info("%s: gone (or re-created), removing it", mi->name);
-                        manager_remove_vif(m, v);
-                } else if (iface_ipv4(mi->name, &addr, &plen) >= 0 && (addr != mi->addr || plen != mi->prefixlen)) {
+                why = iface_unusable(m, mi->name, &ifindex, &addr, &plen);
+                if (!why && (int) ifindex != mi->ifindex)
+                        why = "re-created";
+                if (why)
+                        manager_remove_vif(m, v, why);
+                else if (addr != mi->addr || plen != mi->prefixlen) {
                         char a[IN4_STRLEN];
                         (void) proxy_set_iface_address(m->proxy, v, addr, plen);
                         mi->addr = addr;

@@ -23,6 +23,12 @@ typedef struct ManagedIface {
         unsigned ratelimit;
 } ManagedIface;
 
+typedef struct IfaceWait {
+        char name[IFNAMSIZ];
+        const char *reason;    /* why it is not in service now, NULL if it is */
+        bool was_active;       /* was in service once: announce its return */
+} IfaceWait;
+
 typedef struct Manager {
         sd_event *event;
         Config *config;
@@ -34,6 +40,9 @@ typedef struct Manager {
         sd_event_source *timer_source;
         ManagedIface vifs[PROXY_MAX_VIFS];
         sd_event_source *watchdog_source;
+        sd_event_source *netlink_source;
+        IfaceWait waits[2 * PROXY_MAX_VIFS];
+        size_t n_waits;
         usec_t watchdog_usec;      /* 0: no watchdog */
         bool watchdog_unhealthy;   /* pings withheld, logged once */
         bool stopping;             /* STOPPING=1 sent: STATUS= stays "Shutting down" */
