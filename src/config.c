@@ -360,14 +360,15 @@ static bool is_space(char ch) {
         return ch == '\n' || is_blank(ch);
 }
 
-/* Escapes control characters and cuts long text, for messages. */
+/* Escapes control characters and bytes outside ASCII (binary garbage must not
+ * reach a terminal or the journal raw) and cuts long text, for messages. */
 static const char *quote(char buf[static QUOTE_BUF], const char *s, size_t n) {
         size_t o = 0;
 
         for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
                 unsigned char ch = (unsigned char) s[i];
 
-                if (ch < 0x20 || ch == 0x7f || ch == '\\')
+                if (ch < 0x20 || ch >= 0x7f || ch == '\\')
                         o += (size_t) snprintf(buf + o, QUOTE_BUF - o, "\\x%02x", ch);
                 else
                         buf[o++] = (char) ch;

@@ -764,6 +764,17 @@ START_TEST(test_binary) {
 }
 END_TEST
 
+START_TEST(test_error_text_is_ascii) {
+        /* High bytes are quoted as \xNN: garbage never reaches a terminal raw. */
+        static const char text[] = "[Pro\xe9xy]\n";
+        _cleanup_(freep) char *e = parse_fail_len(text, sizeof text - 1);
+
+        for (const char *c = e; *c; c++)
+                ck_assert_msg((unsigned char) *c < 0x80, "%s", e);
+        ck_assert_msg(strstr(e, "Pro\\xe9xy"), "%s", e);
+}
+END_TEST
+
 START_TEST(test_string_too_large) {
         size_t n = 2 * 1024 * 1024;
         _cleanup_(freep) char *text = repeat('\n', n), *err = NULL;
@@ -1169,6 +1180,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_line_length);
         tcase_add_test(tc, test_mib_line);
         tcase_add_test(tc, test_binary);
+        tcase_add_test(tc, test_error_text_is_ascii);
         tcase_add_test(tc, test_string_too_large);
         suite_add_tcase(s, tc);
 
