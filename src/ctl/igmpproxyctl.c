@@ -267,6 +267,24 @@ typedef struct SourceRow {
         uint64_t packets, bytes;
 } SourceRow;
 
+/* Ends a listing: the read error if any, else the JSON document or the legend line. */
+static int list_finish(JsonWriter *j, int r, const char *what, unsigned n, const char *noun) {
+        if (r < 0) {
+                json_writer_done(j);
+                return bus_failed(NULL, r, what);
+        }
+        if (arg_json != JSON_OFF) {
+                _cleanup_(freep) char *text = NULL;
+                json_end_array(j);
+                json_end_object(j);
+                text = json_steal(j);
+                return text ? print_json(text) : -ENOMEM;
+        }
+        if (arg_legend)
+                printf("\n%u %s%s listed.\n", n, noun, n == 1 ? "" : "s");
+        return 0;
+}
+
 static int verb_groups(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         usec_t now = now_monotonic();
@@ -364,20 +382,7 @@ static int verb_groups(sd_bus *bus, int argc, char **argv) {
                                first ? (joined ? fmt_ago(b4, sizeof b4, joined) : "-") : "");
                 }
         }
-        if (r < 0) {
-                json_writer_done(&j);
-                return bus_failed(NULL, r, "read ListGroups()");
-        }
-        if (arg_json != JSON_OFF) {
-                _cleanup_(freep) char *text = NULL;
-                json_end_array(&j);
-                json_end_object(&j);
-                text = json_steal(&j);
-                return text ? print_json(text) : -ENOMEM;
-        }
-        if (arg_legend)
-                printf("\n%u group%s listed.\n", n, n == 1 ? "" : "s");
-        return 0;
+        return list_finish(&j, r, "read ListGroups()", n, "group");
 }
 
 static int verb_interfaces(sd_bus *bus, int argc, char **argv) {
@@ -427,20 +432,7 @@ static int verb_interfaces(sd_bus *bus, int argc, char **argv) {
                         printf("%3" PRIi32 " %-15s %-10s %-15s %3" PRIi32 " %-7s %6" PRIu32 "\n", idx, name, role, addr,
                                vif, strcmp(role, "downstream") != 0 ? "-" : q ? "yes" : "no", groups);
         }
-        if (r < 0) {
-                json_writer_done(&j);
-                return bus_failed(NULL, r, "read ListInterfaces()");
-        }
-        if (arg_json != JSON_OFF) {
-                _cleanup_(freep) char *text = NULL;
-                json_end_array(&j);
-                json_end_object(&j);
-                text = json_steal(&j);
-                return text ? print_json(text) : -ENOMEM;
-        }
-        if (arg_legend)
-                printf("\n%u interface%s listed.\n", n, n == 1 ? "" : "s");
-        return 0;
+        return list_finish(&j, r, "read ListInterfaces()", n, "interface");
 }
 
 static int verb_simple(sd_bus *bus, int argc, char **argv) {
