@@ -130,6 +130,14 @@ static void apply_mfc(Manager *m, const Effect *e) {
         }
 }
 
+static bool log_ratelimit_ok(LogRatelimit *rl, usec_t now, usec_t interval, unsigned burst) {
+        if (rl->begin == 0 || now - rl->begin >= interval) {
+                rl->begin = now;
+                rl->n = 0;
+        }
+        return rl->n++ < burst;
+}
+
 static void apply_event(Manager *m, const Effect *e) {
         char g[IN4_STRLEN], s[IN4_STRLEN];
         LogContext ctx = {
@@ -189,6 +197,9 @@ static void apply_event(Manager *m, const Effect *e) {
                 log_ctx(LOG_NOTICE, &ctx, "%s: other querier gone, querying again", ctx.interface);
                 break;
         case EVENT_GROUP_LIMIT:
+                /* One line per 5 s however hard a host floods. */
+                if (!log_ratelimit_ok(&m->group_limit_log, now_usec(m), 5 * USEC_PER_SEC, 1))
+                        break;
                 ctx.message_id = MSG_GROUP_LIMIT;
                 log_ctx(LOG_WARNING, &ctx,
                         "%s: MaxGroupsPerInterface=%u reached, dropping report for %s from %s (%" PRIu64
@@ -196,12 +207,16 @@ static void apply_event(Manager *m, const Effect *e) {
                         ctx.interface, m->config->max_groups, g, s, e->count);
                 break;
         case EVENT_STREAM_STALLED:
+                bus_emit_stream_stalled(m, e->group);
+                /* Many silent groups at once must not flood the journal: five
+                 * lines a second; the StreamStalls counter has them all. */
+                if (!log_ratelimit_ok(&m->stall_log, now_usec(m), USEC_PER_SEC, 5))
+                        break;
                 ctx.message_id = MSG_STREAM_STALLED;
                 log_ctx(LOG_WARNING, &ctx,
                         "No packet of %s for StallTimeoutSec=%" PRIu64 "s, reported it upstream again (%" PRIu64
                         " stalls so far)",
                         g, m->config->stall_timeout / USEC_PER_SEC, e->count);
-                bus_emit_stream_stalled(m, e->group);
                 break;
         case EVENT_UPSTREAM_QUERY:
                 ctx.igmp_version = (int) e->count;
@@ -244,13 +259,39 @@ static void manager_apply_effects(Manager *m) {
 
 /* ---- sd_notify ------------------------------------------------------------------ */
 
+/* What STATUS= is made of, folded into one number: the text is rebuilt only
+ * when this changes, not after every report (it cost half of the daemon's
+ * instructions per report when rebuilt each time). */
+static uint64_t status_fingerprint(Manager *m) {
+        uint64_t h = 1469598103934665603ULL;
+#define MIX(x) (h = (h ^ (uint64_t) (x)) * 1099511628211ULL)
+        MIX(proxy_n_joined(m->proxy));
+        MIX((uintptr_t) m->config);
+        MIX((uintptr_t) m->reload_error);
+        for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                if (m->vifs[v].active) {
+                        MIX(v);
+                        MIX(m->vifs[v].ifindex);
+                        MIX(proxy_n_listeners(m->proxy, v));
+                }
+        for (size_t k = 0; k < m->n_waits; k++)
+                MIX((uintptr_t) m->waits[k].reason);
+#undef MIX
+        return h;
+}
+
 void manager_update_status(Manager *m) {
         char buf[512], *p = buf;
         size_t left = sizeof buf;
+        uint64_t fp;
         int n;
 
         if (!m->proxy || m->stopping)
                 return;
+        fp = status_fingerprint(m);
+        if (m->status && fp == m->status_fingerprint)
+                return;
+        m->status_fingerprint = fp;
         n = snprintf(p, left, "%zu group%s", proxy_n_joined(m->proxy), proxy_n_joined(m->proxy) == 1 ? "" : "s");
         p += n;
         left -= (size_t) n;
@@ -942,6 +983,10 @@ int manager_rescan(Manager *m) {
                         mi->addr = addr;
                         mi->prefixlen = plen;
                         log_info("%s: address now %s/%u", mi->name, in4_to_string(addr, a), plen);
+                        /* The upstream router learns the new source at once,
+                         * not at the next refresh cycle. */
+                        if (mi->role == ROLE_UPSTREAM)
+                                proxy_refresh_now(m->proxy, now_usec(m));
                 }
         }
         r = manager_add_ifaces(m);

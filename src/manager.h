@@ -29,6 +29,11 @@ typedef struct IfaceWait {
         bool was_active;       /* was in service once: announce its return */
 } IfaceWait;
 
+typedef struct LogRatelimit {
+        usec_t begin;
+        unsigned n;
+} LogRatelimit;
+
 typedef struct Manager {
         sd_event *event;
         Config *config;
@@ -42,12 +47,15 @@ typedef struct Manager {
         sd_event_source *watchdog_source;
         sd_event_source *netlink_source;
         IfaceWait waits[2 * PROXY_MAX_VIFS];
+        LogRatelimit stall_log;
+        LogRatelimit group_limit_log;
         size_t n_waits;
         usec_t watchdog_usec;      /* 0: no watchdog */
         bool watchdog_unhealthy;   /* pings withheld, logged once */
         bool stopping;             /* STOPPING=1 sent: STATUS= stays "Shutting down" */
         bool test_hooks;           /* $IGMPPROXY_TEST_HOOKS=1: SIGUSR1/SIGUSR2 stall hooks */
         char *status;              /* last STATUS= sent */
+        uint64_t status_fingerprint; /* of what that STATUS= was made of */
         char *reload_error;        /* why the last reload failed, NULL if it did not */
         uint64_t rx_malformed;
         uint64_t send_errors;

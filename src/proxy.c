@@ -348,10 +348,15 @@ static void group_maybe_free(Proxy *p, UpGroup *g) {
         free(g);
 }
 
-/* How often the stall watch looks: a quarter of StallTimeoutSec, so a stall
- * is seen at most 1.25 x StallTimeoutSec after the last packet. */
+/* How often the stall watch looks. The counters only say "something came
+ * since the last look", so silence is measured from the first look that saw
+ * no change's predecessor: a stall is declared between StallTimeoutSec and
+ * StallTimeoutSec + 2 ticks after the last packet. A quarter of the timeout,
+ * between 250 ms and 300 ms, keeps that within StallTimeoutSec + 0.6 s, so the
+ * stream is back within StallTimeoutSec + 1 s. The watch runs only while some
+ * group is joined. */
 static usec_t stall_tick(const Proxy *p) {
-        return MAX(p->cfg->stall_timeout / 4, 250 * USEC_PER_MSEC);
+        return MIN(MAX(p->cfg->stall_timeout / 4, 250 * USEC_PER_MSEC), 300 * USEC_PER_MSEC);
 }
 
 static void group_join_upstream(Proxy *p, UpGroup *g, usec_t now) {
