@@ -71,7 +71,9 @@ deco_version deco1 2
 lab_start_upstream --forget-after "$T" --duration $((DURATION + 30))
 # A query interval far beyond the demo: the deco reports only when it joins, as in real life
 # between two of the proxy's general queries, so only the refresh can keep the group alive.
-cfg=$(CFG_REFRESH=$REFRESH CFG_QI=125 CFG_QRI=10 lab_std_config igmpproxy.ini)
+# The demo shows the refresh alone: the stall watch (StallTimeoutSec), which would also bring
+# a frozen stream back after a few seconds, is off in both modes.
+cfg=$(CFG_REFRESH=$REFRESH CFG_PROXY_EXTRA="StallTimeoutSec=0" CFG_QI=125 CFG_QRI=10 lab_std_config igmpproxy.ini)
 lab_start_proxy "$cfg"
 deco_join deco1 deco1 --group 239.0.5.185 --duration "$DURATION" \
         --progress "$LAB_TMP/progress.jsonl"

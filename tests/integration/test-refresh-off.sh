@@ -11,7 +11,8 @@ WATCH=$((5 * LAB_T))
 lab_setup
 deco_version deco1 2
 lab_start_upstream --forget-after "$LAB_T"
-cfg=$(CFG_REFRESH=no CFG_QI=125 CFG_QRI=10 lab_std_config igmpproxy.ini)
+# The stall watch (StallTimeoutSec) would heal the freeze this test must see: off here.
+cfg=$(CFG_REFRESH=no CFG_PROXY_EXTRA="StallTimeoutSec=0" CFG_QI=125 CFG_QRI=10 lab_std_config igmpproxy.ini)
 lab_start_proxy "$cfg"
 deco_join deco1 deco1 --group 239.0.5.185 --duration "$WATCH"
 deco_wait deco1 $((WATCH + 20))
