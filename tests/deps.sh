@@ -33,3 +33,7 @@ build_tree() {
         fi
         ninja -C "$builddir" >/dev/null || ninja -C "$builddir"
 }
+# The proof tools (issue "Reliability"): clang and its sanitizer/libFuzzer runtimes
+# (libclang_rt.fuzzer, .asan, .ubsan are in libclang-rt-14-dev, which clang does not pull in)
+# for tests/fuzz/run-fuzz.sh; valgrind for tests/integration/test-valgrind.sh.
+IGMPPROXY_DEPS+=(clang libclang-rt-14-dev valgrind)

@@ -9,7 +9,7 @@
  * the invariants igmp_parse() promises, so that a bounds bug shows up as an
  * ASan report or an abort.
  *
- * Not hooked into meson; build by hand with clang -fsanitize=fuzzer.
+ * Build and run: tests/fuzz/run-fuzz.sh (meson test --suite fuzz).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -545,3 +545,147 @@ lab_init() {
 }
 
 lab_init
+
+# ---------------------------------------------------------------- additions: links, restarts, soak
+#
+#   lab_start_proxy_vifs "VIFS" CONFIG [daemon args]   lab_proxy_kill9   lab_proxy_keep_log NAME
+#   lab_upstream_link_del   lab_upstream_link_add [--down] [--noaddr] [--as NAME] [ADDR/LEN]
+#   lab_rtr_upstream_routes   lab_restart_upstream [emulator args]
+#   lab_rss PID (VmRSS, KiB)   lab_nfds PID   lab_snap FILE (appends "t rss_kib nfds")
+
+# lab_start_proxy_vifs "VIFS" CONFIG [daemon args]: like lab_start_proxy, but waits (bounded 5 s)
+# only for the VIFs listed in VIFS (space separated; may be empty: then only checks that the
+# daemon is still alive after 0.5 s). For a daemon started while an interface of its
+# configuration is absent, down or without an address. Bails out if the daemon exits.
+lab_start_proxy_vifs() {
+        local want=$1 config=$2
+        shift 2
+        LAB_PROXY_CONFIG=$config
+        export LAB_PROXY_CONFIG
+        LAB_PROXY_LOG=$LAB_TMP/igmpproxy.log
+        if [ ! -x "$IGMPPROXY" ]; then
+                lab_bail "daemon not found or not executable: $IGMPPROXY (build it, or set IGMPPROXY)"
+        fi
+        lab_bg rtr "$LAB_PROXY_LOG" "$IGMPPROXY" -v "$config" "$@"
+        LAB_PROXY_PID=$LAB_LAST_PID
+        local i v ok vifs=""
+        for ((i = 0; i < 50; i++)); do
+                if ! kill -0 "$LAB_PROXY_PID" 2>/dev/null; then
+                        local rc=0
+                        wait "$LAB_PROXY_PID" 2>/dev/null || rc=$?
+                        LAB_PROXY_PID=
+                        lab_bail "the daemon ($IGMPPROXY) exited with status $rc at start (waiting for VIFs: ${want:-none})"
+                fi
+                vifs=$(lab_vifs | tr '\n' ' ')
+                ok=1
+                for v in $want; do
+                        [[ " $vifs " == *" $v "* ]] || ok=0
+                done
+                if [ "$ok" = 1 ] && { [ -n "$want" ] || [ "$i" -ge 5 ]; }; then
+                        pass "daemon started (pid $LAB_PROXY_PID), VIFs: ${vifs:-none} (after $((i * 100)) ms)"
+                        return 0
+                fi
+                sleep 0.1
+        done
+        lab_bail "the daemon did not add VIFs for '$want' within 5 s (VIFs: ${vifs:-none})"
+}
+
+# lab_proxy_kill9: SIGKILL to the daemon (no cleanup of its own), reaps it.
+lab_proxy_kill9() {
+        [ -n "$LAB_PROXY_PID" ] || return 0
+        kill -KILL "$LAB_PROXY_PID" 2>/dev/null
+        lab_wait_pid "$LAB_PROXY_PID" 3
+        LAB_PROXY_PID=
+}
+
+# lab_proxy_keep_log NAME: moves the daemon's log to $LAB_TMP/NAME (before a restart, which
+# would truncate it); LAB_PROXY_LOG then points to the moved file.
+lab_proxy_keep_log() {
+        [ -n "$LAB_PROXY_LOG" ] && [ -e "$LAB_PROXY_LOG" ] || return 0
+        mv "$LAB_PROXY_LOG" "$LAB_TMP/$1"
+        LAB_PROXY_LOG=$LAB_TMP/$1
+}
+
+# lab_upstream_link_del: deletes the upstream veth pair (up0 in UP and vlan2 in RTR both go).
+lab_upstream_link_del() {
+        ip -n "$(lab_ns up)" link del up0 || lab_bail "cannot delete up0"
+}
+
+# lab_rtr_upstream_routes: the router's routes back to the other source networks (see lab_setup);
+# the kernel flushes them when vlan2 loses its address or goes away.
+lab_rtr_upstream_routes() {
+        local rtr
+        rtr=$(lab_ns rtr)
+        ip -n "$rtr" route replace 198.18.100.0/24 via 198.18.0.1 dev vlan2
+        ip -n "$rtr" route replace 198.19.200.0/24 via 198.18.0.1 dev vlan2
+}
+
+# lab_upstream_link_add [--down] [--noaddr] [--as NAME] [ADDR/LEN]: (re)creates the upstream
+# veth pair as lab_setup does (a new ifindex for both ends): up0 up with its three addresses;
+# vlan2 with ADDR/LEN (default 198.18.0.2/24, must be in 198.18.0.0/24) unless --noaddr, up
+# unless --down. --as NAME: the router's end is called NAME and left down without an address
+# (so that "vlan2" appears later, with ip link set NAME name vlan2, while up0 already exists).
+# The emulator must be restarted afterwards (lab_restart_upstream): its sockets were on the old up0.
+lab_upstream_link_add() {
+        local down=0 noaddr=0 addr=198.18.0.2/24 name=vlan2 up rtr
+        while [ $# -gt 0 ]; do
+                case $1 in
+                --down) down=1 ;;
+                --noaddr) noaddr=1 ;;
+                --as) name=$2; down=1; noaddr=1; shift ;;
+                198.18.0.*/*) addr=$1 ;;
+                *) lab_bail "lab_upstream_link_add: bad argument $1" ;;
+                esac
+                shift
+        done
+        up=$(lab_ns up)
+        rtr=$(lab_ns rtr)
+        ip -n "$up" link add up0 type veth peer name "$name" netns "$rtr" ||
+                lab_bail "cannot re-create the upstream veth"
+        ip -n "$up" addr add 198.18.0.1/24 dev up0
+        ip -n "$up" addr add 198.18.100.1/32 dev up0
+        ip -n "$up" addr add 198.19.200.1/32 dev up0
+        ip -n "$up" link set up0 up
+        lab_sysctl rtr "net.ipv4.conf.$name.rp_filter=0"
+        [ "$noaddr" = 1 ] || ip -n "$rtr" addr add "$addr" dev vlan2
+        if [ "$down" = 0 ]; then
+                ip -n "$rtr" link set vlan2 up
+                [ "$noaddr" = 1 ] || lab_rtr_upstream_routes
+        fi
+}
+
+# lab_restart_upstream [upstream-emu.py args]: stops the emulator and starts it again (on the
+# current up0), appending to the same $LAB_UPSTREAM_LOG; waits (bounded 5 s) for its new
+# "ready" line. Its memberships start empty.
+lab_restart_upstream() {
+        local n i
+        lab_stop_upstream
+        n=$(grep -c '"ev":"ready"' "$LAB_UPSTREAM_LOG" 2>/dev/null)
+        lab_bg up "$LAB_TMP/upstream.stderr.$n" "$PYTHON" "$LAB_DIR/upstream-emu.py" \
+                --iface up0 --log "$LAB_UPSTREAM_LOG" "$@"
+        LAB_UPSTREAM_PID=$LAB_LAST_PID
+        for ((i = 0; i < 50; i++)); do
+                [ "$(grep -c '"ev":"ready"' "$LAB_UPSTREAM_LOG" 2>/dev/null)" -gt "$n" ] && return 0
+                kill -0 "$LAB_UPSTREAM_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        cat "$LAB_TMP/upstream.stderr.$n" >&2
+        lab_bail "the upstream emulator did not restart"
+}
+
+# lab_rss PID: VmRSS of PID in KiB (empty if gone).
+lab_rss() {
+        awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# lab_nfds PID: number of open file descriptors of PID (empty if gone).
+lab_nfds() {
+        [ -d "/proc/$1/fd" ] || return 0
+        find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# lab_snap FILE [PID]: appends "MONOTONIC_S RSS_KIB NFDS" of PID (default: the daemon) to FILE.
+lab_snap() {
+        local pid=${2:-$LAB_PROXY_PID}
+        printf '%s %s %s\n' "$(lab_now)" "$(lab_rss "$pid")" "$(lab_nfds "$pid")" >>"$1"
+}
