@@ -143,6 +143,8 @@ void *hash_get(const HashTable *h, uint64_t key, uint64_t (*key_of)(const void *
 int hash_put(HashTable *h, void *item, uint64_t key, uint64_t (*key_of)(const void *));
 void hash_remove(HashTable *h, void *item, uint64_t key);
 void hash_free(HashTable *h);
+/* Frees every item with free_item, then the table: one pass, no unlinking. */
+void hash_drain(HashTable *h, void (*free_item)(void *));
 /* Iteration: *bucket and *item start at 0/NULL; returns next item or NULL. */
 void *hash_next(const HashTable *h, size_t *bucket, void **item);
 

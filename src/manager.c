@@ -395,16 +395,19 @@ static void handle_packet(Manager *m, const uint8_t *buf, size_t len, int ifinde
                 return;
         }
 
-        if (ip_parse(buf, len, &ip) < 0 || igmp_parse(ip.payload, ip.payload_len, &msg, &why) < 0) {
-                char a[IN4_STRLEN];
-                m->rx_malformed++;
-                if (ip_parse(buf, len, &ip) < 0)
-                        why = IGMP_PARSE_BAD_IP;
-                log_debug("Dropped malformed IGMP packet from %s: %s", ip.src ? in4_to_string(ip.src, a) : "?",
-                          igmp_parse_error_to_string(why));
+        if (ip_parse(buf, len, &ip) < 0) {
+                ip.src = 0;
+                why = IGMP_PARSE_BAD_IP;
+        } else if (igmp_parse(ip.payload, ip.payload_len, &msg, &why) >= 0) {
+                proxy_handle_igmp(m->proxy, ifindex, &ip, &msg, now);
                 return;
         }
-        proxy_handle_igmp(m->proxy, ifindex, &ip, &msg, now);
+        {
+                char a[IN4_STRLEN];
+                m->rx_malformed++;
+                log_debug("Dropped malformed IGMP packet from %s: %s", ip.src ? in4_to_string(ip.src, a) : "?",
+                          igmp_parse_error_to_string(why));
+        }
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

@@ -192,6 +192,18 @@ void *hash_next(const HashTable *h, size_t *bucket, void **item) {
         return NULL;
 }
 
+void hash_drain(HashTable *h, void (*free_item)(void *)) {
+        for (size_t b = 0; b < h->n_buckets; b++) {
+                HashItem *it = h->buckets[b];
+                while (it) {
+                        HashItem *next = it->hnext;
+                        free_item(it);
+                        it = next;
+                }
+        }
+        hash_free(h);
+}
+
 void hash_free(HashTable *h) {
         free(h->buckets);
         *h = (HashTable) {};
@@ -452,40 +464,32 @@ Proxy *proxy_new(const Config *cfg, uint64_t seed, usec_t now) {
         return p;
 }
 
-Proxy *proxy_free(Proxy *p) {
-        size_t b = 0;
-        void *it = NULL;
-        void *x;
+static void member_free_memory(void *item) {
+        Member *m = item;
 
+        free(m->hosts);
+        free(m);
+}
+
+static void group_free_memory(void *item) {
+        UpGroup *g = item;
+
+        while (g->routes) {
+                Route *r = g->routes;
+                g->routes = r->next;
+                free(r);
+        }
+        free(g);
+}
+
+Proxy *proxy_free(Proxy *p) {
         if (!p)
                 return NULL;
         /* Unhook every timer before its owner goes. */
         timerq_done(&p->timers);
         /* Free without emitting anything: this is memory, not protocol. */
-        while ((x = hash_next(&p->members, &b, &it))) {
-                Member *m = x;
-                hash_remove(&p->members, m, ((uint64_t) (uint32_t) m->vif << 32) | m->group);
-                free(m->hosts);
-                free(m);
-                b = 0;
-                it = NULL;
-        }
-        b = 0;
-        it = NULL;
-        while ((x = hash_next(&p->groups, &b, &it))) {
-                UpGroup *g = x;
-                while (g->routes) {
-                        Route *r = g->routes;
-                        g->routes = r->next;
-                        free(r);
-                }
-                hash_remove(&p->groups, g, g->group);
-                free(g);
-                b = 0;
-                it = NULL;
-        }
-        hash_free(&p->members);
-        hash_free(&p->groups);
+        hash_drain(&p->members, member_free_memory);
+        hash_drain(&p->groups, group_free_memory);
         free(p->cycle_groups);
         free(p->effects);
         free(p);
