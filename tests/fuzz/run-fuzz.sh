@@ -21,10 +21,10 @@ esac
 
 # target name -> core sources it needs (besides the target itself)
 declare -A SOURCES=(
-        [fuzz-igmp-packet]="util.c igmp-packet.c"
-        [fuzz-igmp-v3-records]="util.c igmp-packet.c"
-        [fuzz-config-ini]="util.c config.c"
-        [fuzz-config-legacy]="util.c config.c"
+        [fuzz-igmp-packet]="shared/util.c core/igmp-packet.c"
+        [fuzz-igmp-v3-records]="shared/util.c core/igmp-packet.c"
+        [fuzz-config-ini]="shared/util.c config/config.c"
+        [fuzz-config-legacy]="shared/util.c config/config.c"
 )
 declare -A CORPUS=(
         [fuzz-igmp-packet]=corpus-igmp
@@ -72,7 +72,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 cflags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer
-        "-fsanitize=fuzzer,address,undefined" -fno-sanitize-recover=all -I"$top/src")
+        "-fsanitize=fuzzer,address,undefined" -fno-sanitize-recover=all -I"$top/src/shared" -I"$top/src/config" -I"$top/src/core")
 
 # Build (all first: a target that does not compile fails the run before any fuzzing).
 t0=$SECONDS

@@ -35,7 +35,7 @@
 SDC=$LAB_REPO/tests/systemd/sdc.sh
 NAME=${LAB_PFX}sd
 G=239.0.5.185
-MESSAGES=$LAB_REPO/src/messages.h
+MESSAGES=$LAB_REPO/src/daemon/messages.h
 msg_id() { sed -n "s/^#define $1 \"\\(.*\\)\"/\\1/p" "$MESSAGES"; }
 
 for tool in /usr/lib/systemd/systemd systemctl journalctl unshare nsenter meson timeout; do

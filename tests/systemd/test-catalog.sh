@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test-catalog.sh - the journal catalog (meson suite 'systemd'):
-#  * format: every MESSAGE_ID of src/messages.h has exactly one entry in
+#  * format: every MESSAGE_ID of src/daemon/messages.h has exactly one entry in
 #    systemd/igmpproxy.catalog and the catalog has no other; each entry has a Subject:,
 #    "Defined-By: igmpproxy", a Documentation: naming man:igmpproxy(8), and a text;
 #  * journalctl compiles the catalog as meson installs it: the build tree is installed into a
@@ -13,9 +13,9 @@
 . "$(dirname "$0")/common.sh"
 
 CATALOG=$SD_REPO/systemd/igmpproxy.catalog
-MESSAGES=$SD_REPO/src/messages.h
+MESSAGES=$SD_REPO/src/daemon/messages.h
 
-sd_check "catalog format: one complete entry per MESSAGE_ID of src/messages.h, no others" \
+sd_check "catalog format: one complete entry per MESSAGE_ID of src/daemon/messages.h, no others" \
         python3 - "$MESSAGES" "$CATALOG" <<'PY'
 import re, sys
 msgs = {}
@@ -54,7 +54,7 @@ for mid in order:
     e = entries[mid]
     where = "entry %s (line %d)" % (mid, e["line"])
     if mid not in msgs:
-        bad.append("%s: no such MESSAGE_ID in src/messages.h" % where)
+        bad.append("%s: no such MESSAGE_ID in src/daemon/messages.h" % where)
     if not e["head"].get("Subject"):
         bad.append("%s: no Subject:" % where)
     if e["head"].get("Defined-By") != "igmpproxy":
@@ -63,7 +63,7 @@ for mid in order:
         bad.append("%s: Documentation: lacks man:igmpproxy(8)" % where)
     if len([l for l in e["body"] if l.strip()]) < 2:
         bad.append("%s: no explanation" % where)
-print("%d MESSAGE_IDs in src/messages.h, %d catalog entries" % (len(msgs), len(entries)))
+print("%d MESSAGE_IDs in src/daemon/messages.h, %d catalog entries" % (len(msgs), len(entries)))
 for b in bad:
     print(b)
 sys.exit(1 if bad else 0)

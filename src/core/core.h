@@ -7,6 +7,7 @@
 
 #include "proxy.h"
 #include "timerq.h"
+#include "hash.h"
 
 /* What owns a timer; proxy_run_timers() dispatches on it. */
 enum {
@@ -93,13 +94,6 @@ typedef struct UpGroup {
         bool stall_polled;
 } UpGroup;
 
-/* Small chained hash keyed by a uint64; the owner types embed 'hnext' first. */
-typedef struct HashTable {
-        void **buckets;
-        size_t n_buckets;      /* power of two */
-        size_t n;
-} HashTable;
-
 /* Sources recently seen by the kernel for groups without listeners, so that a
  * join installs its route at once instead of waiting for the kernel to retry
  * the upcall (it holds an unresolved entry for 10 s). Bounded ring. */
@@ -137,16 +131,6 @@ struct Proxy {
 /* effects */
 Effect *effect_push(Proxy *p, EffectType type);
 void event_push(Proxy *p, EventType ev, int vif, in4_t group, in4_t source, uint64_t count);
-
-/* hash */
-void *hash_get(const HashTable *h, uint64_t key, uint64_t (*key_of)(const void *));
-int hash_put(HashTable *h, void *item, uint64_t key, uint64_t (*key_of)(const void *));
-void hash_remove(HashTable *h, void *item, uint64_t key);
-void hash_free(HashTable *h);
-/* Frees every item with free_item, then the table: one pass, no unlinking. */
-void hash_drain(HashTable *h, void (*free_item)(void *));
-/* Iteration: *bucket and *item start at 0/NULL; returns next item or NULL. */
-void *hash_next(const HashTable *h, size_t *bucket, void **item);
 
 /* derived intervals (RFC 3376 8.4, 8.5, 8.14) */
 usec_t proxy_gmi(const Proxy *p);              /* group membership interval */
