@@ -167,6 +167,7 @@ int manager_new(Config *config, const char *config_path, Manager **ret) {
         if (!m)
                 return -ENOMEM;
         m->fd = -1;
+        m->stats_fd = -1;
         m->config = config;
         m->config_path = config_path ? strdup(config_path) : NULL;
         r = sd_event_default(&m->event);
@@ -200,6 +201,11 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to become the kernel's multicast router (MRT_INIT, needs "
                                           "CAP_NET_ADMIN): %m");
         m->mrt_ready = true;
+        /* Every route's counters in one dump (without it, one ioctl per route). */
+        m->stats_fd = mroute_stats_open();
+        if (m->stats_fd < 0)
+                log_notice_errno(m->stats_fd, "No rtnetlink socket for the routes' counters (%m): reading each "
+                                              "route's counters instead");
 
         m->proxy = proxy_new(m->config, ((uint64_t) getpid() << 32) ^ manager_now(m), manager_now(m));
         if (!m->proxy)
@@ -286,6 +292,8 @@ Manager *manager_free(Manager *m) {
         proxy_free(m->proxy);
         if (m->fd >= 0)
                 close(m->fd);
+        if (m->stats_fd >= 0)
+                close(m->stats_fd);
         sd_event_unref(m->event);
         config_free(m->config);
         free(m->config_path);
