@@ -366,10 +366,9 @@ START_TEST(test_refresh_only_joined_groups_with_listeners) {
         lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
         lab_report(&l, LAB_DOWN_IFINDEX, HOST_B, G2, 2);
         lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G3, 2); /* listened, not joined */
-        /* Two groups, SpreadSec 1 s: one report per 10 ms slice. */
+        /* Two groups fit one burst: both at once. */
         lab_advance_to(&l, REFRESH_FIRST + SEC(1));
-        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, REFRESH_FIRST, REFRESH_FIRST + 1), 1);
-        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, REFRESH_FIRST + MSEC(10), REFRESH_FIRST + MSEC(10) + 1), 1);
+        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, REFRESH_FIRST, REFRESH_FIRST + 1), 2);
         ck_assert_uint_eq(reports(&l, G1, REFRESH_FIRST, REFRESH_FIRST + SEC(1)), 1);
         ck_assert_uint_eq(reports(&l, G2, REFRESH_FIRST, REFRESH_FIRST + SEC(1)), 1);
         ck_assert_uint_eq(reports(&l, G3, LAB_ALWAYS), 0);
@@ -386,11 +385,9 @@ START_TEST(test_refresh_only_joined_groups_with_listeners) {
         lab_leave(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
         lab_advance_to(&l, c3 + SEC(1));
         ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, T0 + SEC(100), USEC_INFINITY), 0);
-        /* The cycles still run (and say they sent nothing). */
-        ck_assert_uint_eq(lab_count_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP), 4);
-        ck_assert_uint_eq(lab_nth_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, 2)->at, c2);
-        ck_assert_uint_eq(lab_nth_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, 2)->e.count, 0);
-        ck_assert_uint_eq(lab_nth_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, 3)->e.count, 0);
+        /* The cycles that sent nothing are neither counted nor signalled. */
+        ck_assert_uint_eq(lab_count_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP), 2);
+        ck_assert_uint_eq(proxy_stats(l.p)->refresh_cycles, 2);
         lab_done(&l);
 }
 END_TEST
@@ -539,7 +536,7 @@ START_TEST(test_refresh_spread) {
         }
         ck_assert_uint_lt(last, c1 + SEC(1));
 
-        /* At most ceil(1000 / 100) reports in any 10 ms window. */
+        /* Slices of at most 32 reports (REFRESH_BURST), at least 10 ms apart. */
         for (size_t i = 0; i < l.n_recs; i++) {
                 size_t n = 0;
                 if (l.recs[i].e.type != EFFECT_SEND_REPORT || l.recs[i].at < c1)
@@ -549,13 +546,51 @@ START_TEST(test_refresh_spread) {
                                 n++;
                 max_window = MAX(max_window, n);
         }
-        ck_assert_uint_le(max_window, 10);
-        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, c1, c1 + 1), 10);
+        ck_assert_uint_le(max_window, 32);
+        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, c1, c1 + 1), 32);
+        /* ceil(1000 / 32) = 32 slices: the fewest the bound allows */
+        {
+                size_t slices = 0;
+                for (size_t k = 0; k < N_SPREAD; k++) {
+                        bool seen = false;
+                        for (size_t i = 0; i < k && !seen; i++)
+                                seen = at1[i] == at1[k];
+                        slices += !seen;
+                }
+                ck_assert_uint_eq(slices, 32);
+        }
 
-        /* The cycle is reported once, when its last slice went out. */
+        /* The cycle is reported once, when its last slice went out; the first
+         * cycle (before the joins) sent nothing and says nothing. */
+        ck_assert_uint_eq(lab_count_event_in(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, T0, c1), 0);
         ck_assert_uint_eq(lab_count_event_in(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, c1, c2), 1);
-        ck_assert_uint_eq(lab_nth_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, 1)->at, last);
-        ck_assert_uint_eq(lab_nth_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, 1)->e.count, N_SPREAD);
+        ck_assert_uint_eq(lab_nth_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, 0)->at, last);
+        ck_assert_uint_eq(lab_nth_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, 0)->e.count, N_SPREAD);
+        lab_done(&l);
+}
+END_TEST
+
+START_TEST(test_refresh_small_cycle_one_burst) {
+        Config c = defaults();
+        usec_t c1 = REFRESH_FIRST + REFRESH_IVL;
+        Lab l;
+
+        /* Up to 32 groups: the whole cycle at one instant (one wake-up). */
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(11));
+        for (size_t k = 0; k < 32; k++)
+                lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, spread_group(k), 2);
+        lab_advance_to(&l, c1 + SEC(2));
+        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, c1, c1 + 1), 32);
+        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, c1 + 1, c1 + SEC(2)), 0);
+        ck_assert_uint_eq(proxy_stats(l.p)->refresh_cycles, 1);
+        lab_done(&l);
+
+        /* No group: nothing sent, nothing counted, nothing signalled. */
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(600));
+        ck_assert_uint_eq(lab_count_event(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP), 0);
+        ck_assert_uint_eq(proxy_stats(l.p)->refresh_cycles, 0);
         lab_done(&l);
 }
 END_TEST
@@ -572,10 +607,9 @@ START_TEST(test_refresh_now) {
         lab_advance_to(&l, t);
         proxy_refresh_now(l.p, l.now);
         lab_collect(&l);
-        /* The first slice goes at once, the second 10 ms later. */
-        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, t, t + 1), 1);
+        /* Two groups: one burst, at once. */
+        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, t, t + 1), 2);
         lab_advance_to(&l, t + SEC(1));
-        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, t + MSEC(10), t + MSEC(10) + 1), 1);
         ck_assert_uint_eq(reports(&l, G1, t, t + SEC(1)), 1);
         ck_assert_uint_eq(reports(&l, G2, t, t + SEC(1)), 1);
         ck_assert_uint_eq(lab_count_event_in(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, t, t + SEC(1)), 1);
@@ -583,9 +617,7 @@ START_TEST(test_refresh_now) {
         /* The regular schedule is not moved. */
         lab_advance_to(&l, REFRESH_FIRST + REFRESH_IVL + SEC(1));
         ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, t + SEC(1), REFRESH_FIRST + REFRESH_IVL), 0);
-        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, REFRESH_FIRST + REFRESH_IVL, REFRESH_FIRST + REFRESH_IVL + 1), 1);
-        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, REFRESH_FIRST + REFRESH_IVL, REFRESH_FIRST + REFRESH_IVL + SEC(1)),
-                          2);
+        ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, REFRESH_FIRST + REFRESH_IVL, REFRESH_FIRST + REFRESH_IVL + 1), 2);
         lab_done(&l);
 }
 END_TEST
@@ -1394,6 +1426,7 @@ static Suite *proxy_suite(void) {
         tcase_add_test(tc, test_refresh_auto_skips_while_upstream_queries);
         tcase_add_test(tc, test_refresh_skipped_event_has_no_source);
         tcase_add_test(tc, test_refresh_spread);
+        tcase_add_test(tc, test_refresh_small_cycle_one_burst);
         tcase_add_test(tc, test_refresh_now);
         suite_add_tcase(s, tc);
 
