@@ -34,10 +34,13 @@
 #   stream   the stream reaches the set-top box ...
 #   hold     ... and flows without a gap over 1 s for 3x the upstream's hold time
 # and meanwhile the guide's check commands show it (igmpproxyctl, ip mroute show, networkctl).
-# The files as shipped: every step passes. Then one broken copy of each, each must fail, at the
+# The files as shipped: every step passes. The guide's alternative for a lease without option
+# 121 (the commented [Route], Gateway=_dhcp4): passes up to unicast. Then one broken copy of each, each must fail, at the
 # step that depends on it:
 #   vlan     20-vlan2.netdev with Id=3                 -> lease  (nobody answers on VLAN 3)
-#   igmp     nftables.conf without the IGMP rule       -> join   (the box's reports are dropped)
+#   igmp     nftables.conf without the IGMP rule       -> join   (the box's IGMPv3 reports are
+#            dropped; the same box as an IGMPv2 host is heard: such reports reach the proxy
+#            before the input chain, as docs/ROUTER.md says)
 #   rpf      90-iptv-router.conf, vlan2.rp_filter = 1  -> stream (the kernel drops the stream)
 # ~90 s. Needs root, systemd-networkd, nftables, dnsmasq, cgroup v2 with cgroup.kill.
 #
@@ -137,13 +140,35 @@ break_copy() {
         local v=$1 d=$2 f before
         case $v in
         ok) return 0 ;;
+        # Not broken: the guide's alternative for a lease without option 121 (step 2), the
+        # commented [Route] of 20-vlan2.network through the lease's gateway (Gateway=_dhcp4).
+        route) f=20-vlan2.network; before=$(cat "$d/$f")
+                sed -i -e 's/^#\[Route\]$/[Route]/' -e 's/^#\(Destination=\)/\1/' -e 's/^#\(Gateway=_dhcp4\)$/\1/' "$d/$f" ;;
         vlan) f=20-vlan2.netdev; before=$(cat "$d/$f"); sed -i 's/^Id=2$/Id=3/' "$d/$f" ;;
         igmp) f=nftables.conf; before=$(cat "$d/$f"); sed -i '/ip protocol igmp accept/d' "$d/$f" ;;
         rpf) f=90-iptv-router.conf; before=$(cat "$d/$f")
                 sed -i 's/^net\.ipv4\.conf\.vlan2\.rp_filter = 0$/net.ipv4.conf.vlan2.rp_filter = 1/' "$d/$f" ;;
         esac
         [ "$before" != "$(cat "$d/$f")" ] || lab_bail "variant $v: the broken copy of $f is unchanged"
-        diag "variant $v: $f broken: $(diff <(echo "$before") "$d/$f" | grep '^[<>]' | tr '\n' ' ')"
+        diag "variant $v: $f changed: $(diff <(echo "$before") "$d/$f" | grep '^[<>]' | tr '\n' ' ')"
+}
+
+# igmpv2_probe VARIANT: the same box as an IGMPv2 host joins again; V2_JOIN says whether the
+# upstream heard the router's report within 4 s. An IGMPv2 report goes to the group itself
+# with Router Alert: the kernel's multicast routing hands it to the proxy's socket before the
+# input chain (docs/ROUTER.md, step 5), unlike IGMPv3 reports (224.0.0.22) and leaves.
+igmpv2_probe() {
+        local v=$1 n i
+        lab_sysctl "stb_$v" net.ipv4.conf.eth0.force_igmp_version=2
+        n=$(grep -c '"ev":"igmp"' "$UPLOG")
+        deco_join "stb_$v" "stb-$v-v2" --group "$LAB_GROUP" --duration 4
+        V2_JOIN=no
+        for ((i = 0; i < 40; i++)); do
+                tail -n +"$((n + 1))" "$UPLOG" | grep -q "\"ev\":\"join\".*\"group\":\"$LAB_GROUP\"" && { V2_JOIN=yes; break; }
+                sleep 0.1
+        done
+        lab_kill "${LAB_DECO_PID[stb_$v]}"
+        diag "variant $v: the same box as an IGMPv2 host: the upstream heard the report: $V2_JOIN"
 }
 
 # ---------------------------------------------------------------- one router
@@ -213,11 +238,13 @@ run_router() {
         X() { timeout 20 env SDC_STATE="$LAB_TMP" "$SDC" exec "$name" "$@"; }
 
         # The ISP's services.
+        local opt121=--dhcp-option="option:classless-static-route,$LAB_ROUTE_NET,$LAB_ROUTE_GW"
+        [ "$v" = route ] && opt121=--dhcp-option="option:router,$LAB_ROUTE_GW" # no option 121
         lab_bg "up_$v" "$LAB_TMP/dnsmasq-$v.log" dnsmasq --keep-in-foreground --conf-file=/dev/null \
                 --no-resolv --no-hosts --user=root --group=root --interface=up0 --bind-interfaces \
                 --address="/platform.iptv.lab/$LAB_SERVICE_ADDR" \
                 --dhcp-authoritative --dhcp-range="$LAB_DHCP_RANGE" \
-                --dhcp-option="option:classless-static-route,$LAB_ROUTE_NET,$LAB_ROUTE_GW" \
+                "$opt121" \
                 --dhcp-leasefile="$LAB_TMP/dnsmasq-$v.leases" --log-dhcp --log-facility=-
         UPLOG=$LAB_TMP/upstream-$v.jsonl
         lab_bg "up_$v" "$LAB_TMP/upstream-$v.stderr" "$PYTHON" "$LAB_DIR/upstream-emu.py" --iface up0 \
@@ -343,6 +370,8 @@ PY
                 return 1
         fi
 
+        [ "$v" = route ] && return 0 # the rest does not depend on where the route came from
+
         # The daemon, by its unit.
         if ! X systemctl start igmpproxy.service || ! X systemctl is-active -q igmpproxy.service; then
                 STEP=daemon WHY="igmpproxy.service: $(X systemctl is-active igmpproxy.service); $(X journalctl -u igmpproxy --no-pager -n 5 -o cat 2>&1)"
@@ -364,6 +393,7 @@ PY
         if ! grep -q "\"ev\":\"join\".*\"group\":\"$LAB_GROUP\"" "$UPLOG"; then
                 STEP=join WHY="the upstream heard no report for $LAB_GROUP in 5 s"
                 lab_kill "${LAB_DECO_PID[stb_$v]}"
+                [ "$v" = igmp ] && igmpv2_probe "$v"
                 return 1
         fi
         # While the box watches: the guide's checks (docs/ROUTER.md, steps 3 and 6) show it.
@@ -419,6 +449,14 @@ else
 fi
 check "... and the guide's checks show it: igmpproxyctl (vlan2 upstream, the group on lan0), ip mroute show (the stream's entry vlan2 -> lan0), networkctl status lan0 (the box's lease)${CTL_BAD:+: $CTL_BAD}" \
         test -z "$CTL_BAD" -a -z "$STEP"
+# The guide's alternative for a lease without option 121 (docs/ROUTER.md, step 2).
+if [ -n "${ROUTER_VARIANTS-x}" ]; then
+        if run_router route; then
+                pass "a lease without option 121 and 20-vlan2.network's commented [Route] (Gateway=_dhcp4) enabled: the route via the lease's gateway is there and the set-top box reaches the IPTV network"
+        else
+                fail "a lease without option 121 and the commented [Route] enabled: failed at '$STEP': $WHY"
+        fi
+fi
 declare -A EXPECT=([vlan]=lease [igmp]=join [rpf]=stream)
 declare -A WHAT=([vlan]="20-vlan2.netdev with Id=3" [igmp]="nftables.conf without the IGMP rule"
         [rpf]="90-iptv-router.conf with vlan2.rp_filter = 1")
@@ -434,6 +472,10 @@ for v in ${ROUTER_VARIANTS-vlan igmp rpf}; do
                         test "$STEP" = "${EXPECT[$v]}"
         fi
 done
+if [ -n "${V2_JOIN:-}" ]; then
+        check "... while an IGMPv2 box's report still gets through without the rule (handed to the proxy before the input chain; docs/ROUTER.md says so): $V2_JOIN" \
+                test "$V2_JOIN" = yes
+fi
 T_END=$(lab_now)
 diag "$(awk -v a="$T_START" -v b="$T_END" -v n="$ROUTERS" 'BEGIN { printf "%d routers built and checked in %.1f s", n, b - a }')"
 lab_done
