@@ -44,8 +44,8 @@
 #   fwd      nftables.conf without the streams' forward rule -> stream (multicast forwarding
 #            goes through the forward chain)
 #   rpf      90-iptv-router.conf, vlan2.rp_filter = 1  -> stream (the kernel drops the stream)
-# ~55 s (~75 s with 802.1Q: the VLAN variant waits 15 s for a lease that never comes). Needs root, systemd-networkd, nftables, dnsmasq, cgroup v2 with
-# cgroup.kill.
+# ~55 s (~75 s with 802.1Q: the VLAN variant waits 15 s for a lease that never comes).
+# Needs root, systemd-networkd, nftables, dnsmasq, cgroup v2 with cgroup.kill.
 #
 # shellcheck source=../integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
