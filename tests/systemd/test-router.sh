@@ -70,8 +70,8 @@ SDC_NAMES=()
 # shellcheck disable=SC2317 # the EXIT trap
 rt_cleanup() {
         local rc=$? n
-        for n in "${SDC_NAMES[@]}"; do
-                SDC_STATE=$LAB_TMP timeout 30 "$SDC" stop "$n" >/dev/null 2>&1
+        for n in "${SDC_NAMES[@]}"; do # those that end_router has not stopped yet
+                [ -d "$LAB_TMP/sdc-$n" ] && SDC_STATE=$LAB_TMP timeout 30 "$SDC" stop "$n" >/dev/null 2>&1
         done
         (exit "$rc")
         lab_cleanup
@@ -167,7 +167,7 @@ break_copy() {
 igmpv2_probe() {
         local v=$1 n i
         lab_sysctl "stb_$v" net.ipv4.conf.eth0.force_igmp_version=2
-        n=$(grep -c '"ev":"igmp"' "$UPLOG")
+        n=$(wc -l <"$UPLOG")
         deco_join "stb_$v" "stb-$v-v2" --group "$LAB_GROUP" --duration 4
         V2_JOIN=no
         for ((i = 0; i < 40; i++)); do
@@ -258,9 +258,11 @@ run_router() {
                 --dhcp-authoritative --dhcp-range="$LAB_DHCP_RANGE" \
                 "$opt121" \
                 --dhcp-leasefile="$LAB_TMP/dnsmasq-$v.leases" --log-dhcp --log-facility=-
+        RT_PIDS=("$LAB_LAST_PID")
         UPLOG=$LAB_TMP/upstream-$v.jsonl
         lab_bg "up_$v" "$LAB_TMP/upstream-$v.stderr" "$PYTHON" "$LAB_DIR/upstream-emu.py" --iface up0 \
                 --source "$LAB_STREAM_SOURCE" --forget-after "$LAB_HOLD" --duration 100 --log "$UPLOG"
+        RT_PIDS+=("$LAB_LAST_PID")
         for ((i = 0; i < 50; i++)); do
                 grep -q '"ev":"ready"' "$UPLOG" 2>/dev/null && break
                 sleep 0.1
@@ -469,10 +471,24 @@ PY
         return 1
 }
 
+# end_router VARIANT: powers the variant's container off and stops its ISP (dnsmasq, the
+# emulator) before the next one starts: two cores, one router at a time.
+end_router() {
+        local p
+        SDC_STATE=$LAB_TMP timeout 30 "$SDC" stop "${LAB_PFX}r$1" >/dev/null 2>&1
+        ip netns del "${LAB_PFX}ctr$1" 2>/dev/null # its name for ip netns: the namespace goes with it
+        for p in "${RT_PIDS[@]}"; do lab_kill "$p"; done
+        RT_PIDS=()
+}
+RT_PIDS=()
+
 # ---------------------------------------------------------------- the variants
 T_START=$(lab_now)
 CTL_BAD=
-if run_router ok; then
+run_router ok
+rc=$?
+end_router ok
+if [ "$rc" = 0 ]; then
         pass "the router from the shipped files: sysctl, nft, parse, lease (vlan2 $VLAN_ADDR), routes, stb, unicast, daemon, join, stream, hold: all pass (set-top box $STB_ADDR)"
 else
         fail "the router from the shipped files: failed at '$STEP': $WHY"
@@ -481,7 +497,10 @@ check "... and the guide's checks show it: igmpproxyctl (vlan2 upstream, the gro
         test -z "$CTL_BAD" -a -z "$STEP"
 # The guide's alternative for a lease without option 121 (docs/ROUTER.md, step 2).
 if [ -n "${ROUTER_VARIANTS-x}" ]; then
-        if run_router route; then
+        run_router route
+        rc=$?
+        end_router route
+        if [ "$rc" = 0 ]; then
                 pass "a lease without option 121 and 20-vlan2.network's commented [Route] (Gateway=_dhcp4) enabled: the route via the lease's gateway is there and the set-top box reaches the IPTV network"
         else
                 fail "a lease without option 121 and the commented [Route] enabled: failed at '$STEP': $WHY"
@@ -496,7 +515,10 @@ for v in ${ROUTER_VARIANTS-vlan igmp fwd rpf}; do
                 pass "# SKIP broken copy (vlan: ${WHAT[$v]}): no 802.1Q in this kernel"
                 continue
         fi
-        if run_router "$v"; then
+        run_router "$v"
+        rc=$?
+        end_router "$v"
+        if [ "$rc" = 0 ]; then
                 fail "broken copy ($v: ${WHAT[$v]}): the check still passes"
         else
                 check "broken copy ($v: ${WHAT[$v]}): fails at '$STEP' (expected '${EXPECT[$v]}'): $WHY" \
