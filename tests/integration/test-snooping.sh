@@ -76,17 +76,19 @@ if [ "$name" = A ]; then
         # The settings that make a snooping bridge flood anyway are named with their fix: the
         # bridge believing a querier for less than our query interval (2 s here), and no snooping.
         lab_start_upstream --forget-after "$LAB_T"
+        # start_and_stop LOG: one short run of the daemon, its log kept as LOG.
+        start_and_stop() {
+                lab_start_proxy "$cfg" --log-target=console
+                lab_stop_proxy
+                lab_proxy_keep_log "$1"
+        }
         lab_exec rtr ip link set vlan10 type bridge mcast_querier_interval 100
-        lab_start_proxy "$cfg" --log-target=console
-        lab_stop_proxy
-        lab_proxy_keep_log short.log
+        start_and_stop short.log
         check "A: querier interval 1 s < QueryIntervalSec=2s: a warning naming the bridge setting" \
                 grep -q "believes a querier for 1s after its last query, but QueryIntervalSec=2s.*ip link set vlan10 type bridge mcast_querier_interval 500" \
                 "$LAB_TMP/short.log"
         lab_exec rtr ip link set vlan10 type bridge mcast_snooping 0
-        lab_start_proxy "$cfg" --log-target=console
-        lab_stop_proxy
-        lab_proxy_keep_log nosnoop.log
+        start_and_stop nosnoop.log
         check "A: snooping off: a notice naming the setting" \
                 grep -q "vlan10: a bridge without IGMP snooping.*ip link set vlan10 type bridge mcast_snooping 1" \
                 "$LAB_TMP/nosnoop.log"
