@@ -21,6 +21,9 @@
 #   frr_groups                    prints "GROUP VERSION" per group FRR lists on up0
 #   frr_group_log FILE [PERIOD]   background: appends "T GROUP..." (monotonic s) every PERIOD
 #                                 (default 0.2 s) to FILE; frr_group_log_stop ends it
+#   frr_gate FILE GROUP...        background, in UP: streams to each GROUP from 198.18.0.1 on up0
+#                                 only while FRR lists it (frr-pcap.py gate), logging FRR's
+#                                 group list to FILE like frr_group_log; frr_group_log_stop ends it
 #   frr_silence / frr_unsilence   drop / pass FRR's outgoing queries (nftables in UP: stopping
 #                                 pimd would flush its group state)
 #   cap_start NAME [IFACE [ROLE]] tshark capture of IGMP on IFACE (default up0 in UP) to
@@ -100,7 +103,7 @@ interface up0
  ip igmp version $version
  ip igmp query-max-response-time $mrt
  ip igmp query-interval $qi
- ip igmp last-member-query-interval 10
+ ip igmp last-member-query-interval 5
  ip igmp last-member-query-count 2
 !
 EOF
@@ -156,6 +159,16 @@ frr_group_log() {
                 --period "$period" --out "$file" --duration 600 2>"$file.stderr" &
         FRR_GLOG_PID=$!
         LAB_PIDS+=("$FRR_GLOG_PID")
+}
+
+frr_gate() {
+        local file=$1 a=() g
+        shift
+        for g in "$@"; do a+=(--group "$g"); done
+        : >"$file"
+        lab_bg up "$file.stderr" "$PYTHON" "$LAB_DIR/frr-pcap.py" gate --vty-socket "$FRR_DIR/run" \
+                --out "$file" --duration 600 "${a[@]}"
+        FRR_GLOG_PID=$LAB_LAST_PID
 }
 
 frr_group_log_stop() {

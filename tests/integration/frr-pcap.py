@@ -11,6 +11,12 @@
   poll            samples FRR's "show ip igmp groups json" every --period s and appends
                   {"t": ..., "groups": {"G": "version", ...}} lines to --out, for --duration s
                   at most (a bounded loop).
+  gate            the same sampling, and a multicast stream (mcast-src.py's format, every
+                  --interval-ms, TTL 16, from --source out of --iface) to each --group only
+                  while FRR lists it: what a router forwards is what it has a membership for,
+                  so a set-top box behind the proxy has a picture exactly while FRR keeps the
+                  group. (FRR's own PIM forwarding would need an RP and a source network; the
+                  membership is what these tests are about.)
 
 The decoding is tshark's, not ours: this file only reshapes tshark's fields. Standard library
 only.
@@ -94,6 +100,54 @@ def poll(a):
             time.sleep(max(0.0, a.period - (time.monotonic() - t)))
 
 
+def groups_of_frr(a):
+    r = subprocess.run(["vtysh", "--vty_socket", a.vty_socket, "-c", "show ip igmp groups json"],
+                       capture_output=True, text=True, timeout=5)
+    d = json.loads(r.stdout or "{}")
+    return {g["group"]: g.get("version") for g in d.get(a.iface, {}).get("groups", [])}
+
+
+def gate(a):
+    import ipaddress
+    import socket
+    import struct
+    for g in a.group:
+        if ipaddress.ip_address(g) not in ipaddress.ip_network("239.0.0.0/8"):
+            sys.exit("group %s outside 239.0.0.0/8" % g)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind((a.source, 0))
+    u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 16)
+    u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+    u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                 struct.pack("4s4si", b"\0" * 4, b"\0" * 4, socket.if_nametoindex(a.iface)))
+    end = time.monotonic() + min(a.duration, 600)
+    step = a.interval_ms / 1000.0
+    seq = 0
+    listed = {}
+    next_poll = 0.0
+    with open(a.out, "a") as f:
+        while time.monotonic() < end:
+            now = time.monotonic()
+            if now >= next_poll:
+                try:
+                    listed = groups_of_frr(a)
+                    f.write(json.dumps({"t": round(now, 6), "groups": listed}) + "\n")
+                except (subprocess.TimeoutExpired, ValueError) as e:
+                    f.write(json.dumps({"t": round(now, 6), "error": str(e)}) + "\n")
+                f.flush()
+                next_poll = now + a.period
+            for g in a.group:
+                if g in listed:
+                    pl = ("IPX1 %d %s %s %.6f " % (seq, g, a.source, time.monotonic())).encode()
+                    pl += b"." * max(0, 64 - len(pl))
+                    try:
+                        u.sendto(pl, (g, 5000))
+                    except OSError:
+                        pass
+            seq += 1
+            time.sleep(max(0.0, step - (time.monotonic() - now)))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -105,8 +159,21 @@ def main():
     q.add_argument("--period", type=float, default=0.2)
     q.add_argument("--duration", type=float, default=300.0)
     q.add_argument("--out", required=True)
+    g = sub.add_parser("gate")
+    g.add_argument("--vty-socket", required=True)
+    g.add_argument("--iface", default="up0")
+    g.add_argument("--source", default="198.18.0.1")
+    g.add_argument("--group", action="append", required=True)
+    g.add_argument("--period", type=float, default=0.1)
+    g.add_argument("--interval-ms", type=float, default=20.0)
+    g.add_argument("--duration", type=float, default=300.0)
+    g.add_argument("--out", required=True)
     a = p.parse_args()
-    if a.cmd == "decode":
+    if a.cmd == "gate":
+        if a.period < 0.05 or a.interval_ms < 5 or len(a.group) > 16:
+            p.error("--period >= 0.05, --interval-ms >= 5, at most 16 groups")
+        gate(a)
+    elif a.cmd == "decode":
         decode(a.pcap)
     else:
         if a.period < 0.05:
