@@ -97,7 +97,7 @@ assert {x["type"] for x in ours} <= types, "reports in the wrong version"
 s = [x for x in labq.load(labq.tmp("frr-%s.jsonl" % N)) if "groups" in x]
 gone = min((x["t"] for x in s if x["t"] > tl and G not in x["groups"]), default=None)
 print("FRR dropped the group %s s after the deco left" % (None if gone is None else round(gone - tl, 3)))
-assert gone is not None and gone - tl < 2.5
+assert gone is not None and gone - tl < 3.0
 EOF
 
         if [ "$fv" = 3 ] && [ "$rv" = 3 ]; then
