@@ -252,7 +252,18 @@ static void apply_event(Manager *m, const Effect *e) {
                 break;
         case EVENT_UPSTREAM_QUERY:
                 ctx.igmp_version = (int) e->count;
-                log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s", e->count, ctx.interface);
+                log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s from %s", e->count,
+                        ctx.interface, s);
+                break;
+        case EVENT_UPSTREAM_VERSION:
+                /* RFC 3376 7.2.1: an older querier came or its timer ran out. */
+                ctx.igmp_version = (int) e->count;
+                if (e->source)
+                        log_ctx(LOG_NOTICE, &ctx, "%s: IGMPv%" PRIu64 " querier %s heard, reporting in IGMPv%" PRIu64
+                                " while it is present", ctx.interface, e->count, s, e->count);
+                else
+                        log_ctx(LOG_NOTICE, &ctx, "%s: no older querier any more, reporting in IGMPv%" PRIu64,
+                                ctx.interface, e->count);
                 break;
         default:
                 break;

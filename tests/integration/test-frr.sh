@@ -14,15 +14,36 @@
 #                         namespace): FRR never drops the group, the picture never stops.
 #   yes                   Enabled=yes, IntervalSec=2 behind FRR v2 with ReportVersion=3: refreshes
 #                         as well as answers, all in v2, FRR never drops the group.
+# In every case, 2 s after the join, the daemon's view of the querier on D-Bus and in
+# igmpproxyctl status (a private bus, bus-lib.sh): FRR's address, version, QRV and query
+# interval, the version our reports use, and the queries FRR sends from the two off-link /32s
+# of up0 counted as QueriesFromOffLink.
 #
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=frr-lib.sh
 . "$(dirname "$0")/frr-lib.sh"
+# shellcheck source=bus-lib.sh
+. "$(dirname "$0")/bus-lib.sh"
 
 G=239.0.7.2
 export G
 lab_setup
+bus_start
+
+# probe_bus NAME: the daemon's D-Bus view of the upstream querier, as JSON in $LAB_TMP/bus-NAME.json,
+# and igmpproxyctl status in $LAB_TMP/status-NAME.txt.
+probe_bus() {
+        local p out="{"
+        for p in UpstreamQuerier UpstreamQuerierVersion UpstreamQuerierRobustness \
+                UpstreamQuerierIntervalUSec UpstreamQuerierLastHeardUSec UpstreamReportVersion \
+                UpstreamQuerierSeen QueriesFromOffLink QueriesWithoutRouterAlert PacketsBadTTL; do
+                out+="\"$p\": $(B --json=short get-property "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" "$p" |
+                        "$PYTHON" -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["data"]))'), "
+        done
+        printf '%s"now": %s}\n' "$out" "$(lab_now)" >"$LAB_TMP/bus-$1.json"
+        "$IGMPPROXYCTL" status >"$LAB_TMP/status-$1.txt" 2>&1
+}
 
 # run_case NAME FRR_VERSION REPORT_VERSION REFRESH WATCH_S [SILENCE_AFTER_S]
 run_case() {
@@ -34,13 +55,16 @@ run_case() {
         cap_start "cap-$name"
         frr_gate "$LAB_TMP/frr-$name.jsonl" "$G"
         lab_start_proxy "$cfg"
+        bus_wait_name 5 || fail "$name: the daemon owns $BUS_NAME"
         # FRR queries at once and every 2 s: the daemon has heard it before the deco joins.
         sleep 2.5
         T_JOIN=$(lab_now)
         deco_join deco1 "deco-$name" --group "$G" --duration "$watch"
+        sleep 2
+        probe_bus "$name"
         T_SILENCE=
         if [ -n "$silence" ]; then
-                sleep "$silence"
+                sleep "$((silence - 2))"
                 T_SILENCE=$(lab_now)
                 frr_silence
         fi
@@ -98,6 +122,25 @@ s = [x for x in labq.load(labq.tmp("frr-%s.jsonl" % N)) if "groups" in x]
 gone = min((x["t"] for x in s if x["t"] > tl and G not in x["groups"]), default=None)
 print("FRR dropped the group %s s after the deco left" % (None if gone is None else round(gone - tl, 3)))
 assert gone is not None and gone - tl < 3.0
+EOF
+
+        check_py "$name: D-Bus and igmpproxyctl status show FRR as the querier, our report version, the off-link queries" <<'EOF'
+import json, os, labq
+N, fv, rv = os.environ["NAME"], int(os.environ["FV"]), int(os.environ["RV"])
+b = json.load(open(labq.tmp("bus-%s.json" % N)))
+st = open(labq.tmp("status-%s.txt" % N)).read()
+print(json.dumps(b, sort_keys=True))
+print("".join(l for l in st.splitlines(True) if "pstream" in l))
+assert b["UpstreamQuerier"] == "198.18.0.1" and b["UpstreamQuerierVersion"] == fv
+assert b["UpstreamReportVersion"] == min(fv, rv)
+if fv == 3:
+    assert b["UpstreamQuerierRobustness"] == 2 and b["UpstreamQuerierIntervalUSec"] == 2000000
+assert 0 < b["now"] * 1e6 - b["UpstreamQuerierLastHeardUSec"] < 2.5e6
+assert b["UpstreamQuerierSeen"] is True
+assert b["QueriesFromOffLink"] > 0, "FRR also queries from 198.18.100.1 and 198.19.200.1"
+assert b["QueriesWithoutRouterAlert"] == 0 and b["PacketsBadTTL"] == 0
+assert "Upstream querier: 198.18.0.1, IGMPv%d" % fv in st
+assert "Upstream reports: IGMPv%d" % min(fv, rv) in st
 EOF
 
         if [ "$fv" = 3 ] && [ "$rv" = 3 ]; then
