@@ -239,11 +239,13 @@ int manager_rescan(Manager *m) {
                 why = iface_unusable(m, mi->name, &ifindex, &addr, &plen);
                 if (!why && (int) ifindex != mi->ifindex)
                         why = "re-created";
-                if (why)
+                if (why) {
                         manager_remove_vif(m, v, why);
-                else if (mi->role == ROLE_UPSTREAM)
+                        continue;
+                }
+                if (mi->role == ROLE_UPSTREAM)
                         set_mtu(m, v, mi->name);
-                else if (addr != mi->addr || plen != mi->prefixlen) {
+                if (addr != mi->addr || plen != mi->prefixlen) {
                         char a[IN4_STRLEN];
                         (void) proxy_set_iface_address(m->proxy, v, addr, plen);
                         mi->addr = addr;
