@@ -44,3 +44,10 @@ build_tree() {
 # (libclang_rt.fuzzer, .asan, .ubsan are in libclang-rt-14-dev, which clang does not pull in)
 # for tests/fuzz/run-fuzz.sh; valgrind for tests/integration/test-valgrind.sh.
 IGMPPROXY_DEPS+=(clang libclang-rt-14-dev valgrind)
+# The independent parties of the upstream tests (issue 10): FRR's pimd as the upstream IGMP
+# querier, tshark as the dissector, nftables to silence FRR's queries (tests/integration/frr-lib.sh).
+# tshark's debconf question (may non-root users capture) is answered "no" before the install.
+IGMPPROXY_DEPS+=(frr tshark nftables)
+if ! dpkg-query -W -f='${Status}' tshark 2>/dev/null | grep -q "install ok installed" && [ "$(id -u)" -eq 0 ]; then
+        echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+fi

@@ -27,6 +27,8 @@ const KeyDef config_keys[_KEY_MAX] = {
         [KEY_MAX_GROUPS] = { SECTION_PROXY, "MaxGroupsPerInterface", VALUE_UINT, offsetof(Config, max_groups), 1, 1000000 },
         [KEY_STALL_TIMEOUT] = { SECTION_PROXY, "StallTimeoutSec", VALUE_TIMESPAN, offsetof(Config, stall_timeout), 0,
                                 SEC(3600), "a time span, 0 (off) or 1s..3600s" },
+        [KEY_ACCEPT_REPORTS_WITHOUT_RA] = { SECTION_PROXY, "AcceptReportsWithoutRouterAlert", VALUE_BOOL,
+                                            offsetof(Config, accept_reports_without_ra) },
 
         [KEY_VERSION] = { SECTION_QUERIER, "Version", VALUE_UINT, offsetof(Config, querier_version), 2, 3 },
         [KEY_ROBUSTNESS] = { SECTION_QUERIER, "Robustness", VALUE_UINT, offsetof(Config, robustness), 1, 7 },
@@ -53,6 +55,8 @@ const KeyDef config_keys[_KEY_MAX] = {
                                  offsetof(Config, refresh_spread), 0, MS(129500),
                                  "a time span, 0..IntervalSec/2" },
         [KEY_REPORT_VERSION] = { SECTION_REFRESH, "ReportVersion", VALUE_UINT, offsetof(Config, report_version), 1, 3 },
+        [KEY_UNSOLICITED_REPORT_INTERVAL] = { SECTION_REFRESH, "UnsolicitedReportIntervalSec", VALUE_TIMESPAN,
+                                              offsetof(Config, unsolicited_report_interval), MS(100), MS(25500) },
 
         [KEY_ROLE] = { SECTION_INTERFACE, "Role", VALUE_ROLE, offsetof(IfaceConfig, role) },
         [KEY_ALTNET] = { SECTION_INTERFACE, "AltNet", VALUE_ALTNET },

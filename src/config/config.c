@@ -56,6 +56,8 @@ void config_init_defaults(Config *c) {
                 .refresh_interval = 60 * USEC_PER_SEC,
                 .refresh_spread = 1 * USEC_PER_SEC,
                 .report_version = 2,
+                .unsolicited_report_interval = 1 * USEC_PER_SEC,
+                .accept_reports_without_ra = true,
         };
 }
 
@@ -197,6 +199,7 @@ char *config_to_string(const Config *c) {
         fprintf(f, "SourceIdleTimeoutSec=%s\n", format_timespan(a, c->source_idle_timeout));
         fprintf(f, "MaxGroupsPerInterface=%u\n", c->max_groups);
         fprintf(f, "StallTimeoutSec=%s\n", format_timespan(a, c->stall_timeout));
+        fprintf(f, "AcceptReportsWithoutRouterAlert=%s\n", c->accept_reports_without_ra ? "yes" : "no");
 
         fprintf(f, "\n[Querier]\n");
         fprintf(f, "Version=%u\n", c->querier_version);
@@ -214,6 +217,7 @@ char *config_to_string(const Config *c) {
         fprintf(f, "IntervalSec=%s\n", format_timespan(a, c->refresh_interval));
         fprintf(f, "SpreadSec=%s\n", format_timespan(a, c->refresh_spread));
         fprintf(f, "ReportVersion=%u\n", c->report_version);
+        fprintf(f, "UnsolicitedReportIntervalSec=%s\n", format_timespan(a, c->unsolicited_report_interval));
 
         for (size_t i = 0; i < c->n_ifaces; i++) {
                 const IfaceConfig *ic = &c->ifaces[i];

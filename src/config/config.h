@@ -59,6 +59,8 @@ typedef struct Config {
         unsigned max_groups;        /* MaxGroupsPerInterface=: cap per downstream interface; default 4096 */
         usec_t stall_timeout;       /* StallTimeoutSec=: a listened group without a packet this long is
                                        reported upstream at once; 0 = off; default 5 s */
+        bool accept_reports_without_ra; /* AcceptReportsWithoutRouterAlert=: downstream reports without
+                                           the IP Router Alert option count (and are counted); default yes */
 
         /* [Querier] RFC 3376 8.x defaults in brackets */
         unsigned querier_version;   /* Version= 2|3 [3] */
@@ -75,7 +77,10 @@ typedef struct Config {
         usec_t refresh_initial_delay; /* InitialDelaySec= [10 s], 0 .. 259 s */
         usec_t refresh_interval;    /* IntervalSec= [60 s], 1 .. 259 s (warning above 130 s) */
         usec_t refresh_spread;      /* SpreadSec= [1 s], 0 .. IntervalSec/2: window one cycle's reports are spread over */
-        unsigned report_version;    /* ReportVersion= 1|2|3 [2]: version of every report sent upstream */
+        unsigned report_version;    /* ReportVersion= 1|2|3 [2]: version of the reports sent upstream while
+                                       no older querier is heard there (RFC 3376 7.2.1) */
+        usec_t unsolicited_report_interval; /* UnsolicitedReportIntervalSec= [1 s], 100ms..25.5s: joins and
+                                               leaves are repeated at random within it (RFC 3376 8.11) */
 
         IfaceConfig *ifaces;        /* [Interface NAME] sections / phyint lines, in file order */
         size_t n_ifaces;

@@ -32,8 +32,11 @@ enum {
         TIMER_OTHER_QUERIER,  /* Iface.other_querier_timer */
         TIMER_MEMBER,         /* Member.timer: group membership timer */
         TIMER_MEMBER_LMQ,     /* Member.lmq_timer: next group-specific query */
-        TIMER_JOIN_REPEAT,    /* UpGroup.repeat_timer: unsolicited report repetition */
-        TIMER_RESPONSE,       /* UpGroup.response_timer: answer to an upstream query */
+        TIMER_JOIN_REPEAT,    /* UpGroup.repeat_timer: state-change (join/leave) retransmission */
+        TIMER_RESPONSE,       /* UpGroup.response_timer: answer to an upstream query for the group */
+        TIMER_UP_ANSWER,      /* UpstreamHost.answer_timer: v3 answer to a general query (one per link) */
+        TIMER_UP_COMPAT,      /* UpstreamHost.compat_timer: an older-version querier timer runs out */
+        TIMER_GROUP_REFRESH,  /* UpGroup.refresh_timer: Enabled=auto, the group is due for a refresh */
         TIMER_REFRESH,        /* Proxy.refresh_timer: next refresh cycle */
         TIMER_REFRESH_STEP,   /* Proxy.step_timer: next slice of a spread cycle */
         TIMER_ACTIVITY,       /* Proxy.activity_timer: read the kernel's counters (activity.c) */
@@ -98,9 +101,11 @@ typedef struct UpGroup {
         bool joined;           /* reported upstream, not yet left */
         usec_t joined_at;
         usec_t last_report;
-        Timer repeat_timer;
+        Timer repeat_timer;    /* retransmission of the last state change (RFC 3376 5.1) */
         unsigned repeats_left;
+        uint8_t change_record; /* what repeat_timer retransmits: CHANGE_TO_EXCLUDE or _INCLUDE */
         Timer response_timer;
+        Timer refresh_timer;   /* Enabled=auto: last_report + IntervalSec */
         Route *routes;
         size_t n_routes;
         /* stall watch (stall.c) */
@@ -118,6 +123,25 @@ typedef struct PendingSource {
         in4_t source, group;
         usec_t seen;
 } PendingSource;
+
+/* The host side on the upstream link (upstream.c): the querier heard there and
+ * RFC 3376 7.2.1 host compatibility. */
+typedef struct UpstreamHost {
+        in4_t querier;         /* source of the last valid query, 0 = none */
+        uint8_t version, qrv;  /* its version, QRV of its last v3 query (0 = none) */
+        usec_t qqi, max_resp, last_heard;
+        usec_t v1_until, v2_until; /* Older Version Querier Present timers, 0 = not running */
+        int report_version;    /* what reports use now */
+        Timer answer_timer;    /* v3 general query answer (RFC 3376 5.2: one interface timer) */
+        Timer compat_timer;    /* fires at the earlier running Older Version Querier timer */
+        unsigned mtu;
+        /* the v3 current-state report being filled (records go in one packet up to the MTU) */
+        uint64_t batch_gen;    /* effects_gen when it was opened */
+        size_t batch_effect;   /* index of its last record in the effect queue */
+        size_t batch_records;
+        usec_t batch_time;
+        bool batch_open;
+} UpstreamHost;
 
 struct Proxy {
         const Config *cfg;
@@ -139,10 +163,13 @@ struct Proxy {
         in4_t *cycle_groups;
         size_t cycle_n, cycle_pos, cycle_per_step, cycle_sent;
         usec_t cycle_step_usec;
+        size_t auto_sent;      /* Enabled=auto: refresh reports since the last cycle tick */
+        UpstreamHost up;
         bool shut_down;
         ProxyStats stats;
         Effect *effects;
         size_t n_effects, cap_effects;
+        uint64_t effects_gen;  /* bumped by proxy_effects_clear() */
         /* membership.c tells the merge (proxy.c) through this */
         void (*listening_changed)(Proxy *p, Iface *i, in4_t group, bool listening, usec_t now);
 };
@@ -208,11 +235,16 @@ void route_counters(Route *r, uint64_t packets, usec_t idle, usec_t now);
 usec_t routes_check_idle(Proxy *p, UpGroup *g, bool complete, usec_t now);
 
 /* upstream.c */
+void upstream_init(Proxy *p);
+/* A current-state report of g (answer, refresh, stall re-report), batched. */
 void upstream_report(Proxy *p, UpGroup *g, usec_t now);
 bool upstream_join(Proxy *p, UpGroup *g, usec_t now);
-void upstream_leave(Proxy *p, UpGroup *g, bool send);
-void upstream_on_query(Proxy *p, const IgmpMessage *m, usec_t now);
+void upstream_leave(Proxy *p, UpGroup *g, bool send, usec_t now);
+/* A valid query heard on the upstream link from src. */
+void upstream_on_query(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now);
 void upstream_timer(Proxy *p, Timer *t, usec_t now);
+/* Reload: ReportVersion= may have changed. */
+void upstream_reconfigure(Proxy *p, usec_t now);
 
 /* stall.c */
 void stall_on_join(Proxy *p, UpGroup *g, usec_t now);
@@ -227,7 +259,8 @@ void refresh_init(Proxy *p, usec_t now);
 void refresh_reconfigure(Proxy *p, const Config *old, usec_t now);
 void refresh_timer(Proxy *p, Timer *t, usec_t now);
 void refresh_step(Proxy *p, usec_t now);
+void refresh_group_due(Proxy *p, UpGroup *g, usec_t now);
 
 /* proxy.c, for reload.c */
 void group_start(Proxy *p, UpGroup *g, usec_t now);
-void group_stop(Proxy *p, UpGroup *g, bool send);
+void group_stop(Proxy *p, UpGroup *g, bool send, usec_t now);

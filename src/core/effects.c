@@ -44,6 +44,7 @@ size_t proxy_n_effects(const Proxy *p) {
 
 void proxy_effects_clear(Proxy *p) {
         p->n_effects = 0;
+        p->effects_gen++;
 }
 
 static const char *const effect_names[_EFFECT_TYPE_MAX] = {
@@ -62,6 +63,7 @@ static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_QUERIER_RESUMED] = "querier-resumed",   [EVENT_GROUP_LIMIT] = "group-limit",
         [EVENT_UPSTREAM_QUERY] = "upstream-query",     [EVENT_STREAM_STALLED] = "stream-stalled",
         [EVENT_GROUP_SILENT] = "group-silent",
+        [EVENT_UPSTREAM_VERSION] = "upstream-version",
 };
 
 static const char *const leave_reason_names[_LEAVE_REASON_MAX] = {

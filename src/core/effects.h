@@ -15,8 +15,9 @@
 
 typedef enum EffectType {
         EFFECT_SEND_QUERY,   /* vif, dst, group (0 = general), version, max_resp, qrv, qqi */
-        EFFECT_SEND_REPORT,  /* vif (upstream), group, version */
-        EFFECT_SEND_LEAVE,   /* vif (upstream), group, version */
+        EFFECT_SEND_REPORT,  /* vif (upstream), group, version, record; v3: more = the next
+                                EFFECT_SEND_REPORT effect is a record of the same packet */
+        EFFECT_SEND_LEAVE,   /* vif (upstream), group, version (2 or 3), record */
         EFFECT_MFC_SET,      /* source, group, vif = input VIF, out_mask = output VIFs */
         EFFECT_MFC_DEL,      /* source, group, vif = input VIF */
         EFFECT_ACTIVITY_POLL, /* glue reads every route's packet count and last use (one dump),
@@ -44,6 +45,8 @@ typedef enum EventType {
                                     upstream again (count: stalls so far) */
         EVENT_GROUP_SILENT,      /* a joined group carried no stream in its first StallTimeoutSec:
                                     it cannot stall (said once) */
+        EVENT_UPSTREAM_VERSION,  /* the version of our upstream reports changed (count: new version;
+                                    source: the querier that made it older, 0 when a timer ran out) */
         _EVENT_TYPE_MAX,
 } EventType;
 
@@ -65,6 +68,10 @@ typedef struct Effect {
         in4_t source;
         uint8_t version;
         uint8_t qrv;
+        uint8_t record;      /* reports and leaves: the IGMPv3 record type that says what it is
+                                (MODE_IS_EXCLUDE: answer or refresh; CHANGE_TO_EXCLUDE: join;
+                                CHANGE_TO_INCLUDE: leave), set whatever the version */
+        bool more;
         usec_t max_resp;
         usec_t qqi;
         uint32_t out_mask;

@@ -32,6 +32,7 @@ UpGroup *group_get(Proxy *p, in4_t group) {
         g->group = group;
         timer_init(&g->repeat_timer, TIMER_JOIN_REPEAT);
         timer_init(&g->response_timer, TIMER_RESPONSE);
+        timer_init(&g->refresh_timer, TIMER_GROUP_REFRESH);
         if (hash_put(&p->groups, g, group, group_key_of) < 0) {
                 free(g);
                 return NULL;
@@ -40,10 +41,12 @@ UpGroup *group_get(Proxy *p, in4_t group) {
 }
 
 void group_maybe_free(Proxy *p, UpGroup *g) {
-        if (g->out_mask != 0 || g->joined || g->routes)
+        /* A left group stays while its leave is being retransmitted. */
+        if (g->out_mask != 0 || g->joined || g->routes || timer_armed(&g->repeat_timer))
                 return;
         timerq_disarm(&p->timers, &g->repeat_timer);
         timerq_disarm(&p->timers, &g->response_timer);
+        timerq_disarm(&p->timers, &g->refresh_timer);
         hash_remove(&p->groups, g, g->group);
         free(g);
 }

@@ -453,17 +453,37 @@ int igmp_build_query(uint8_t *buf, size_t size, int version, in4_t group, usec_t
         return (int) len;
 }
 
-/* RFC 3376 4.2: one-record report with no sources. */
-static int build_v3_single_record(uint8_t *buf, size_t size, uint8_t rtype, in4_t group) {
-        const size_t len = IGMP_V3_REPORT_MIN_LEN + IGMP_V3_RECORD_HDR_LEN;
+size_t igmp_v3_report_capacity(unsigned mtu) {
+        size_t room;
 
+        if (mtu < IGMP_IP_HEADER_LEN + IGMP_V3_REPORT_MIN_LEN + IGMP_V3_RECORD_HDR_LEN)
+                return 0;
+        room = (mtu - IGMP_IP_HEADER_LEN - IGMP_V3_REPORT_MIN_LEN) / IGMP_V3_RECORD_HDR_LEN;
+        return MIN(room, (size_t) UINT16_MAX);
+}
+
+/* RFC 3376 4.2: the report header, then n records of 4.2.4 with Aux Data Len 0 and no
+ * sources. */
+int igmp_build_v3_report(uint8_t *buf, size_t size, const IgmpGroupRecord *recs, size_t n) {
+        size_t len;
+
+        if (!buf || !recs || n == 0 || n > UINT16_MAX)
+                return -EINVAL;
+        for (size_t k = 0; k < n; k++)
+                if (recs[k].type < IGMP_MODE_IS_INCLUDE || recs[k].type > IGMP_BLOCK_OLD_SOURCES ||
+                    !in4_is_multicast(recs[k].group))
+                        return -EINVAL;
+        len = IGMP_V3_REPORT_MIN_LEN + n * IGMP_V3_RECORD_HDR_LEN;
         if (size < len)
                 return -ENOBUFS;
         memset(buf, 0, len);
         buf[0] = IGMP_TYPE_V3_REPORT;
-        put_be16(buf + 6, 1);   /* Number of Group Records */
-        buf[8] = rtype;         /* Record Type; Aux Data Len 0; N 0 */
-        put_be32(buf + 12, group);
+        put_be16(buf + 6, (uint16_t) n);
+        for (size_t k = 0; k < n; k++) {
+                uint8_t *r = buf + IGMP_V3_REPORT_MIN_LEN + k * IGMP_V3_RECORD_HDR_LEN;
+                r[0] = recs[k].type;
+                put_be32(r + 4, recs[k].group);
+        }
         put_be16(buf + 2, inet_checksum(buf, len));
         return (int) len;
 }
@@ -476,6 +496,13 @@ static int build_v1v2(uint8_t *buf, size_t size, uint8_t type, in4_t group) {
         put_be32(buf + 4, group);
         put_be16(buf + 2, inet_checksum(buf, IGMP_MIN_LEN));
         return IGMP_MIN_LEN;
+}
+
+/* RFC 3376 4.2: one-record report with no sources. */
+static int build_v3_single_record(uint8_t *buf, size_t size, uint8_t rtype, in4_t group) {
+        const IgmpGroupRecord r = { .type = rtype, .group = group };
+
+        return igmp_build_v3_report(buf, size, &r, 1);
 }
 
 int igmp_build_report(uint8_t *buf, size_t size, int version, in4_t group) {

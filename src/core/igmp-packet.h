@@ -120,6 +120,28 @@ int igmp_build_query(uint8_t *buf, size_t size, int version, in4_t group, usec_t
 int igmp_build_report(uint8_t *buf, size_t size, int version, in4_t group);
 int igmp_build_leave(uint8_t *buf, size_t size, int version, in4_t group);
 
+/* IGMPv3 reports with many group records (RFC 3376 4.2), as a proxy sends them: whole groups,
+ * no source lists. A record is its type (IgmpRecordType) and its group. */
+typedef struct IgmpGroupRecord {
+        uint8_t type;
+        in4_t group;
+} IgmpGroupRecord;
+
+/* Bytes in front of an IGMP message we send: the IPv4 header with the 4-byte Router Alert
+ * option (RFC 2113), 24. */
+#define IGMP_IP_HEADER_LEN 24
+
+/* How many source-less group records fit in one v3 report that, with its IP header
+ * (IGMP_IP_HEADER_LEN), is at most mtu bytes; 0 if not even one does (mtu < 40). Capped at
+ * 65535 (the record count field). RFC 3376 4.2.16: a report that would exceed the MTU is split
+ * into several, each with as many whole records as fit. */
+size_t igmp_v3_report_capacity(unsigned mtu);
+
+/* Builds one v3 report carrying the n records in order (n >= 1, each type 1..6, each group
+ * multicast). Returns the length (8 + 8 n), -ENOBUFS if size is too small, -EINVAL on bad
+ * input (n == 0 or > 65535, bad type or group). */
+int igmp_build_v3_report(uint8_t *buf, size_t size, const IgmpGroupRecord *recs, size_t n);
+
 /* Destination address a report / leave of this version is sent to. */
 in4_t igmp_report_destination(int version, in4_t group);
 in4_t igmp_leave_destination(int version, in4_t group);

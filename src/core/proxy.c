@@ -33,9 +33,9 @@ void group_start(Proxy *p, UpGroup *g, usec_t now) {
 
 /* Stop serving a group upstream: its routes go, then the leave (send: false
  * when the upstream link is gone and nothing can be sent). */
-void group_stop(Proxy *p, UpGroup *g, bool send) {
+void group_stop(Proxy *p, UpGroup *g, bool send, usec_t now) {
         routes_drop(p, g);
-        upstream_leave(p, g, send);
+        upstream_leave(p, g, send, now);
 }
 
 /* membership.c's ListeningChangedFn: interface i gained or lost its
@@ -59,7 +59,7 @@ static void listening_changed(Proxy *p, Iface *i, in4_t group, bool listening, u
                 group_start(p, g, now);
         } else if (g->out_mask == 0) {
                 p->n_listened--;
-                group_stop(p, g, true);
+                group_stop(p, g, true, now);
                 group_maybe_free(p, g);
                 return;
         }
@@ -83,6 +83,7 @@ Proxy *proxy_new(const Config *cfg, uint64_t seed, usec_t now) {
         timer_init(&p->refresh_timer, TIMER_REFRESH);
         timer_init(&p->step_timer, TIMER_REFRESH_STEP);
         timer_init(&p->activity_timer, TIMER_ACTIVITY);
+        upstream_init(p);
         refresh_init(p, now);
         return p;
 }
@@ -166,11 +167,21 @@ int proxy_remove_iface(Proxy *p, int vif, usec_t now) {
                 void *it = NULL;
                 UpGroup *g;
                 while ((g = hash_next(&p->groups, &b, &it)))
-                        group_stop(p, g, false);
+                        group_stop(p, g, false, now);
                 p->upstream = -1;
         }
         i->used = false;
         i->cfg = NULL;
+        return 0;
+}
+
+int proxy_set_iface_mtu(Proxy *p, int vif, unsigned mtu) {
+        if (vif < 0 || vif >= PROXY_MAX_VIFS || !p->ifaces[vif].used)
+                return -ENOENT;
+        if (mtu < 68) /* RFC 791: every IPv4 link carries 68 octets */
+                return -EINVAL;
+        if (vif == p->upstream)
+                p->up.mtu = mtu;
         return 0;
 }
 
@@ -239,6 +250,25 @@ static void handle_v3_report(Proxy *p, Iface *i, in4_t src, const IgmpMessage *m
         }
 }
 
+/* RFC 2236 2 / RFC 3376 4: every IGMP message is sent with IP TTL 1 and the
+ * Router Alert option; RFC 3376 9.1 lists what forged queries do (take the
+ * querier role, silence a refresh, drag hosts to an older version). So a
+ * query counts for the querier election and as the upstream querier only
+ * when it carries Router Alert (v1 queries excepted: RFC 1112 predates the
+ * option) and comes from the link's subnet (or 0.0.0.0, which takes part in
+ * no election). Anything else is counted and otherwise ignored. */
+static bool query_valid(Proxy *p, const Iface *i, const IpInfo *ip, const IgmpMessage *m) {
+        if (m->version >= 2 && !ip->router_alert) {
+                p->stats.queries_no_router_alert++;
+                return false;
+        }
+        if (!source_on_link(i, ip->src)) {
+                p->stats.queries_bad_source++;
+                return false;
+        }
+        return true;
+}
+
 void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessage *m, usec_t now) {
         int vif = proxy_vif_by_ifindex(p, ifindex);
         Iface *i;
@@ -249,11 +279,19 @@ void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessag
                 return;
         }
         i = &p->ifaces[vif];
+        if (ip->ttl != 1) {
+                /* RFC 2236 2, RFC 3376 4: IP TTL 1; anything else crossed a
+                 * router or was forged. */
+                p->stats.igmp_bad_ttl++;
+                return;
+        }
+        if (m->type == IGMP_TYPE_QUERY && !query_valid(p, i, ip, m))
+                return;
 
         if (i->role == ROLE_UPSTREAM) {
                 /* Upstream we are a host: only queries concern us. */
                 if (m->type == IGMP_TYPE_QUERY)
-                        upstream_on_query(p, m, now);
+                        upstream_on_query(p, ip->src, m, now);
                 else
                         p->stats.igmp_ignored++;
                 return;
@@ -270,6 +308,14 @@ void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessag
         if (!source_on_link(i, ip->src)) {
                 p->stats.igmp_bad_source++;
                 return;
+        }
+        /* Reports without Router Alert: the Linux kernel always sets it, some
+         * set-top box stacks may not; counted, and accepted unless
+         * AcceptReportsWithoutRouterAlert=no. */
+        if (!ip->router_alert) {
+                p->stats.reports_no_router_alert++;
+                if (!p->cfg->accept_reports_without_ra)
+                        return;
         }
         switch (m->type) {
         case IGMP_TYPE_V1_REPORT:
@@ -310,7 +356,12 @@ void proxy_run_timers(Proxy *p, usec_t now) {
                         break;
                 case TIMER_JOIN_REPEAT:
                 case TIMER_RESPONSE:
+                case TIMER_UP_ANSWER:
+                case TIMER_UP_COMPAT:
                         upstream_timer(p, t, now);
+                        break;
+                case TIMER_GROUP_REFRESH:
+                        refresh_group_due(p, container_of(t, UpGroup, refresh_timer), now);
                         break;
                 case TIMER_REFRESH:
                         refresh_timer(p, t, now);
@@ -348,7 +399,7 @@ void proxy_shutdown(Proxy *p, usec_t now) {
         if (p->shut_down)
                 return;
         while ((g = hash_next(&p->groups, &b, &it)))
-                group_stop(p, g, true);
+                group_stop(p, g, true, now);
         /* Inert from now on: no timer of any kind may fire again. */
         timerq_done(&p->timers);
         for (int k = 0; k < PROXY_MAX_VIFS; k++)

@@ -36,6 +36,13 @@ typedef struct ProxyStats {
         uint64_t routes_rejected;
         uint64_t upstream_queries;
         uint64_t stream_stalls;      /* stall reports sent (StallTimeoutSec) */
+        uint64_t report_packets;     /* IGMP messages sent upstream carrying reports or leaves (a v3
+                                        report carries many groups: reports_sent counts groups) */
+        uint64_t igmp_bad_ttl;       /* IGMP with an IP TTL other than 1, dropped (RFC 2236 2, RFC 3376 4) */
+        uint64_t queries_no_router_alert; /* v2/v3 queries without Router Alert: ignored */
+        uint64_t queries_bad_source; /* queries from outside the link's subnet: ignored */
+        uint64_t reports_no_router_alert; /* downstream reports without Router Alert (accepted or
+                                             dropped by AcceptReportsWithoutRouterAlert=) */
         usec_t last_refresh;         /* monotonic time the last cycle completed, 0 if none */
         usec_t last_upstream_query;  /* monotonic, 0 if never */
 } ProxyStats;
@@ -61,6 +68,9 @@ int proxy_add_iface(Proxy *p, int ifindex, const char *name, IfaceRole role, in4
 /* Removes an interface: its memberships end (downstream) or upstream state
  * is dropped without sending anything (upstream). Returns 0 or -ENOENT. */
 int proxy_remove_iface(Proxy *p, int vif, usec_t now);
+/* The upstream link's MTU (default 1500): how many group records one IGMPv3
+ * report may carry (RFC 3376 4.2.16). -ENOENT, or -EINVAL below 68. */
+int proxy_set_iface_mtu(Proxy *p, int vif, unsigned mtu);
 /* Interface address changed: queries/reports use it from now on. */
 int proxy_set_iface_address(Proxy *p, int vif, in4_t addr, uint8_t prefixlen);
 int proxy_vif_by_ifindex(const Proxy *p, int ifindex);
@@ -132,5 +142,21 @@ size_t proxy_group_sources(const Proxy *p, in4_t group, in4_t *ret_sources, size
 /* Hosts tracked (reporters seen) for group on vif; 0 if not listening. A
  * listening group whose reporters are not tracked counts 1. */
 size_t proxy_group_hosts(const Proxy *p, int vif, in4_t group);
-/* An upstream query was heard within Robustness x QueryInterval of now. */
+/* An upstream query was heard within Robustness x Query Interval of now
+ * (that querier's QRV and QQIC when it sent them, ours otherwise). */
 bool proxy_upstream_querier_seen(const Proxy *p, usec_t now);
+
+/* The upstream querier as heard (valid queries only: TTL 1, Router Alert for
+ * v2/v3, a source on the link) and the version our reports use now. */
+typedef struct ProxyUpstreamQuerier {
+        in4_t address;          /* source of the last valid query, 0 if none heard */
+        uint8_t version;        /* its version (1, 2, 3), 0 if none heard */
+        uint8_t qrv;            /* QRV of its last v3 query, 0 if not given */
+        usec_t qqi;             /* QQIC of its last v3 query, decoded; 0 if not given */
+        usec_t max_resp;        /* Max Resp Time of its last query */
+        usec_t last_heard;      /* monotonic time of its last query, 0 if never */
+        usec_t v1_until;        /* RFC 3376 7.2.1 Older Version Querier Present timers: when */
+        usec_t v2_until;        /*   they run out, 0 if not running */
+        int report_version;     /* what reports and leaves use now: ReportVersion=, or older */
+} ProxyUpstreamQuerier;
+void proxy_upstream_querier(const Proxy *p, usec_t now, ProxyUpstreamQuerier *ret);

@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * refresh.c - the Movistar+ workaround: the upstream router never queries
- * and forgets a group 260 s after the last report it heard, so every
- * IntervalSec this file reports every joined group with listeners again,
- * spread over SpreadSec so a cycle is not one burst. In auto mode a cycle is
- * skipped while an upstream querier has been heard within Robustness x
- * QueryInterval.
+ * and forgets a group 260 s after the last report it heard.
+ *
+ * Enabled=yes: every IntervalSec this file reports every joined group with
+ * listeners again, spread over SpreadSec so a cycle is not one burst.
+ * Enabled=auto decides per group, not per querier: a group is reported when
+ * nothing reported it upstream (an answer, a join, a refresh, a stall
+ * re-report) for IntervalSec: every report restarts the group's deadline
+ * (UpGroup.refresh_timer, armed by upstream.c), so while a querier answers
+ * every group at least that often no extra report goes out, and when its
+ * queries stop (or were never valid) the refresh takes over within
+ * IntervalSec of the last answer. Whatever arrives upstream, two reports of a
+ * joined group with listeners are never more than IntervalSec + SpreadSec
+ * apart. In auto mode the cycle timer only accounts: each IntervalSec it
+ * tells how many refreshes went out (a cycle) or that none was needed.
  *
  * Reports themselves are upstream.c's (upstream_report); which groups are
  * joined is the merge's (proxy.c). Not here: the stall watch (stall.c).
@@ -19,19 +28,6 @@
  * of 32 as it takes, spread evenly over SpreadSec, never closer than 10 ms. */
 #define REFRESH_BURST 32
 #define REFRESH_MIN_STEP_USEC (10 * USEC_PER_MSEC)
-
-static bool refresh_wanted(const Proxy *p, usec_t now) {
-        switch (p->cfg->refresh) {
-        case REFRESH_YES:
-                return true;
-        case REFRESH_AUTO: {
-                usec_t window = (usec_t) p->cfg->robustness * p->cfg->query_interval;
-                return p->stats.last_upstream_query == 0 || now - p->stats.last_upstream_query > window;
-        }
-        default:
-                return false;
-        }
-}
 
 /* A cycle that sent nothing (no group joined) is no cycle: not counted, not
  * signalled, so an idle router says nothing a minute. */
@@ -111,10 +107,41 @@ void refresh_timer(Proxy *p, Timer *t, usec_t now) {
                 next = now + c->refresh_interval;
         if (c->refresh != REFRESH_NO)
                 timerq_arm(&p->timers, &p->refresh_timer, next);
-        if (refresh_wanted(p, now))
+        if (c->refresh == REFRESH_YES) {
                 refresh_start(p, now);
-        else
+        } else if (p->auto_sent > 0) {
+                p->cycle_sent = p->auto_sent;
+                p->auto_sent = 0;
+                refresh_finish(p, now);
+        } else {
                 event_push(p, EVENT_REFRESH_SKIPPED, p->upstream, 0, 0, p->stats.last_upstream_query);
+        }
+}
+
+/* Enabled=auto: nothing reported g for IntervalSec. */
+void refresh_group_due(Proxy *p, UpGroup *g, usec_t now) {
+        if (p->cfg->refresh != REFRESH_AUTO || !g->joined || g->out_mask == 0 || !group_upstream_allowed(p, g->group))
+                return;
+        upstream_report(p, g, now);
+        p->auto_sent++;
+        p->stats.refresh_reports++;
+}
+
+/* Enabled=auto switched on or off, or its interval changed: every joined
+ * group's deadline follows. */
+static void refresh_auto_deadlines(Proxy *p, usec_t now) {
+        size_t b = 0;
+        void *it = NULL;
+        UpGroup *g;
+
+        while ((g = hash_next(&p->groups, &b, &it))) {
+                if (p->cfg->refresh != REFRESH_AUTO || !g->joined) {
+                        timerq_disarm(&p->timers, &g->refresh_timer);
+                        continue;
+                }
+                usec_t due = g->last_report + p->cfg->refresh_interval;
+                timerq_arm(&p->timers, &g->refresh_timer, MAX(due, now));
+        }
 }
 
 
@@ -128,6 +155,8 @@ void refresh_init(Proxy *p, usec_t now) {
 void refresh_reconfigure(Proxy *p, const Config *old, usec_t now) {
         const Config *cfg = p->cfg;
 
+        if (cfg->refresh != old->refresh || cfg->refresh_interval != old->refresh_interval)
+                refresh_auto_deadlines(p, now);
         if (cfg->refresh == REFRESH_NO) {
                 timerq_disarm(&p->timers, &p->refresh_timer);
         } else if (!timer_armed(&p->refresh_timer)) {

@@ -39,6 +39,7 @@ void proxy_set_config(Proxy *p, const Config *cfg, usec_t now) {
                         rearm_sooner(p, &p->ifaces[k].query_timer, now + cfg->query_interval);
 
         refresh_reconfigure(p, old, now);
+        upstream_reconfigure(p, now);
 
         /* StallTimeoutSec, SourceIdleTimeoutSec: the next look re-judges. */
         activity_reconfigure(p, now);
@@ -71,7 +72,7 @@ void proxy_set_config(Proxy *p, const Config *cfg, usec_t now) {
         while ((x = hash_next(&p->groups, &b, &it))) {
                 UpGroup *g = x;
                 if (g->joined && !group_upstream_allowed(p, g->group))
-                        group_stop(p, g, true);
+                        group_stop(p, g, true, now);
                 else if (!g->joined && g->out_mask && group_upstream_allowed(p, g->group))
                         group_start(p, g, now);
         }

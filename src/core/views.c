@@ -82,8 +82,26 @@ size_t proxy_group_hosts(const Proxy *p, int vif, in4_t group) {
 }
 
 bool proxy_upstream_querier_seen(const Proxy *p, usec_t now) {
-        usec_t window = (usec_t) p->cfg->robustness * p->cfg->query_interval;
+        const UpstreamHost *u = &p->up;
+        usec_t rv = u->qrv ? u->qrv : p->cfg->robustness;
+        usec_t qi = u->qqi ? u->qqi : p->cfg->query_interval;
 
-        return p->stats.last_upstream_query != 0 && now - p->stats.last_upstream_query <= window;
+        return u->last_heard != 0 && now - u->last_heard <= rv * qi;
+}
+
+void proxy_upstream_querier(const Proxy *p, usec_t now, ProxyUpstreamQuerier *ret) {
+        const UpstreamHost *u = &p->up;
+
+        *ret = (ProxyUpstreamQuerier) {
+                .address = u->querier,
+                .version = u->version,
+                .qrv = u->qrv,
+                .qqi = u->qqi,
+                .max_resp = u->max_resp,
+                .last_heard = u->last_heard,
+                .v1_until = u->v1_until > now ? u->v1_until : 0,
+                .v2_until = u->v2_until > now ? u->v2_until : 0,
+                .report_version = u->report_version,
+        };
 }
 

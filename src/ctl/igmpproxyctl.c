@@ -23,9 +23,9 @@
 
 static int verb_status(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(freep) char *version = NULL, *mode = NULL, *upstream = NULL;
-        uint64_t interval = 0, delay = 0, last = 0, cycles = 0, rx = 0, bad = 0, dropped = 0;
-        uint32_t report = 0;
+        _cleanup_(freep) char *version = NULL, *mode = NULL, *upstream = NULL, *qaddr = NULL;
+        uint64_t interval = 0, delay = 0, last = 0, cycles = 0, rx = 0, bad = 0, dropped = 0, qqi = 0, heard = 0;
+        uint32_t report = 0, qversion = 0, qrv = 0, now_version = 0;
         bool querier = false, quickleave = false;
         char b1[64], b2[64], b3[64];
         const char *s;
@@ -50,7 +50,13 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
             (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "UpstreamQuerierSeen", 'b', &querier)) < 0 ||
             (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "PacketsReceived", 't', &rx)) < 0 ||
             (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "PacketsMalformed", 't', &bad)) < 0 ||
-            (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "PacketsDropped", 't', &dropped)) < 0)
+            (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "PacketsDropped", 't', &dropped)) < 0 ||
+            (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "UpstreamQuerier", 's', &qaddr)) < 0 ||
+            (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "UpstreamQuerierVersion", 'u', &qversion)) < 0 ||
+            (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "UpstreamQuerierRobustness", 'u', &qrv)) < 0 ||
+            (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "UpstreamQuerierIntervalUSec", 't', &qqi)) < 0 ||
+            (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "UpstreamQuerierLastHeardUSec", 't', &heard)) < 0 ||
+            (r = get_prop(bus, BUS_PATH, BUS_INTERFACE, "UpstreamReportVersion", 'u', &now_version)) < 0)
                 return r;
 
         r = call(bus, BUS_PATH, BUS_INTERFACE, "ListInterfaces", &reply, "list interfaces");
@@ -79,7 +85,17 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
                        fmt_timespan(b1, sizeof b1, interval), fmt_timespan(b2, sizeof b2, delay));
         printf("\n    Last refresh: %s (%" PRIu64 " cycle%s)\n", fmt_ago(b3, sizeof b3, last), cycles,
                cycles == 1 ? "" : "s");
-        printf("Upstream querier: %s\n", querier ? "heard recently" : "none heard");
+        if (*qaddr) {
+                printf("Upstream querier: %s, IGMPv%" PRIu32, qaddr, qversion);
+                if (qrv)
+                        printf(", QRV %" PRIu32, qrv);
+                if (qqi)
+                        printf(", query interval %s", fmt_timespan(b1, sizeof b1, qqi));
+                printf(", last heard %s%s\n", fmt_ago(b2, sizeof b2, heard), querier ? "" : " (gone)");
+        } else
+                printf("Upstream querier: none heard\n");
+        printf("  Upstream reports: IGMPv%" PRIu32 "%s\n", now_version,
+               now_version < report ? " (an older querier is present, RFC 3376 7.2.1)" : "");
         printf("      QuickLeave: %s\n", quickleave ? "yes" : "no");
         printf("    IGMP packets: %" PRIu64 " received, %" PRIu64 " malformed, %" PRIu64 " dropped\n", rx, bad,
                dropped);

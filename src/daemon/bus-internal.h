@@ -32,5 +32,18 @@ const char *bus_upstream_name(Manager *m);             /* "" if none in service 
 bool bus_vif_is_downstream(Manager *m, int v);
 uint64_t bus_packets_dropped(const ProxyStats *s);
 size_t bus_vif_groups(Manager *m, int v);
+/* The upstream querier as heard and the counters of what validation dropped
+ * (issue 10): one name -> value table for the properties and Describe(). */
+typedef struct BusValue {
+        char type;           /* 's', 'u' or 't' */
+        const char *s;       /* 's': valid until the next call */
+        uint64_t u;
+} BusValue;
+extern const char *const bus_upstream_names[];
+/* 0 and *ret filled, or -ENOENT for a name not in bus_upstream_names. */
+int bus_upstream_value(Manager *m, const char *name, BusValue *ret);
+/* The sd-bus getter of every property named in bus_upstream_names. */
+int bus_property_get_upstream(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error);
 /* Describe(): the whole state as one JSON object; NULL on allocation failure. */
 char *bus_describe_json(Manager *m);

@@ -73,13 +73,79 @@ bool bus_vif_is_downstream(Manager *m, int v) {
 }
 
 uint64_t bus_packets_dropped(const ProxyStats *s) {
-        return s->igmp_ignored + s->igmp_bad_source + s->groups_over_limit;
+        return s->igmp_ignored + s->igmp_bad_source + s->groups_over_limit + s->igmp_bad_ttl +
+               s->queries_no_router_alert + s->queries_bad_source;
+}
+
+const char *const bus_upstream_names[] = {
+        "UpstreamQuerier", "UpstreamQuerierVersion", "UpstreamQuerierRobustness", "UpstreamQuerierIntervalUSec",
+        "UpstreamQuerierMaxResponseUSec", "UpstreamQuerierLastHeardUSec", "UpstreamReportVersion",
+        "PacketsBadTTL", "QueriesWithoutRouterAlert", "QueriesFromOffLink", "ReportsWithoutRouterAlert", NULL,
+};
+
+int bus_upstream_value(Manager *m, const char *name, BusValue *ret) {
+        static char addr[IN4_STRLEN];
+        const ProxyStats *s = m->proxy ? proxy_stats(m->proxy) : &(const ProxyStats) {};
+        ProxyUpstreamQuerier q = { .report_version = (int) m->config->report_version };
+        const uint64_t values[] = {
+                0, 0, 0, 0, 0, 0, 0, s->igmp_bad_ttl, s->queries_no_router_alert, s->queries_bad_source,
+                s->reports_no_router_alert,
+        };
+        size_t k;
+
+        for (k = 0; bus_upstream_names[k] && strcmp(bus_upstream_names[k], name) != 0; k++)
+                ;
+        if (!bus_upstream_names[k])
+                return -ENOENT;
+        if (m->proxy)
+                proxy_upstream_querier(m->proxy, manager_now(m), &q);
+        *ret = (BusValue) { .type = 't', .u = k < ELEMENTSOF(values) ? values[k] : 0 };
+        switch (k) {
+        case 0:
+                *ret = (BusValue) { .type = 's', .s = q.address ? in4_to_string(q.address, addr) : "" };
+                break;
+        case 1:
+                *ret = (BusValue) { .type = 'u', .u = q.version };
+                break;
+        case 2:
+                *ret = (BusValue) { .type = 'u', .u = q.qrv };
+                break;
+        case 3:
+                ret->u = q.qqi;
+                break;
+        case 4:
+                ret->u = q.max_resp;
+                break;
+        case 5:
+                ret->u = q.last_heard;
+                break;
+        case 6:
+                *ret = (BusValue) { .type = 'u', .u = (uint64_t) q.report_version };
+                break;
+        default:
+                break;
+        }
+        return 0;
 }
 
 size_t bus_vif_groups(Manager *m, int v) {
         if (!m->proxy)
                 return 0;
         return m->vifs[v].role == ROLE_UPSTREAM ? proxy_n_joined(m->proxy) : proxy_n_listeners(m->proxy, v);
+}
+
+int bus_property_get_upstream(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusValue v;
+        int r = bus_upstream_value(userdata, property, &v);
+
+        if (r < 0)
+                return r;
+        if (v.type == 's')
+                return sd_bus_message_append(reply, "s", v.s);
+        if (v.type == 'u')
+                return sd_bus_message_append(reply, "u", (uint32_t) v.u);
+        return sd_bus_message_append(reply, "t", v.u);
 }
 
 char *bus_describe_json(Manager *m) {
@@ -129,6 +195,16 @@ char *bus_describe_json(Manager *m) {
         json_uint(&j, m->rx_malformed);
         json_key(&j, "PacketsDropped");
         json_uint(&j, bus_packets_dropped(s));
+        for (size_t k = 0; bus_upstream_names[k]; k++) {
+                BusValue v;
+                if (bus_upstream_value(m, bus_upstream_names[k], &v) < 0)
+                        continue;
+                json_key(&j, bus_upstream_names[k]);
+                if (v.type == 's')
+                        json_string(&j, v.s);
+                else
+                        json_uint(&j, v.u);
+        }
         json_key(&j, "ReloadError");
         if (m->reload_error)
                 json_string(&j, m->reload_error);

@@ -35,6 +35,53 @@ static void send_failed(Manager *m, int r, const char *what, int vif, in4_t grou
                           in4_to_string(group, g), manager_vif_name(m, vif), m->send_errors);
 }
 
+/* An IGMPv3 report record (Effect.record, Effect.group): collected until the
+ * record that ends the packet (more = false), then sent as one report with
+ * all of them (the core sized it to the MTU). */
+static void send_v3_report(Manager *m, const Effect *e) {
+        uint8_t *buf;
+        size_t n;
+        int len, r;
+
+        if (m->n_v3_records == m->cap_v3_records) {
+                size_t cap = m->cap_v3_records ? 2 * m->cap_v3_records : 64;
+                IgmpGroupRecord *a = realloc(m->v3_records, cap * sizeof *a);
+                if (!a) {
+                        m->n_v3_records = 0;
+                        log_error_errno(-ENOMEM, "Failed to assemble an IGMPv3 report: %m");
+                        return;
+                }
+                m->v3_records = a;
+                m->cap_v3_records = cap;
+        }
+        m->v3_records[m->n_v3_records++] = (IgmpGroupRecord) { .type = e->record, .group = e->group };
+        if (e->more && e->type == EFFECT_SEND_REPORT)
+                return;
+        n = m->n_v3_records;
+        m->n_v3_records = 0;
+        buf = malloc(8 + 8 * n);
+        if (!buf) {
+                log_error_errno(-ENOMEM, "Failed to build an IGMPv3 report: %m");
+                return;
+        }
+        len = igmp_build_v3_report(buf, 8 + 8 * n, m->v3_records, n);
+        if (len < 0) {
+                log_error_errno(len, "Failed to build IGMPv3 report: %m");
+                free(buf);
+                return;
+        }
+        r = igmp_socket_send(m->fd, m->vifs[e->vif].ifindex, m->vifs[e->vif].addr, IN4_IGMPV3_ROUTERS, buf,
+                             (size_t) len);
+        free(buf);
+        if (log_trace_packets) {
+                char g[IN4_STRLEN];
+                log_debug("Sent IGMPv3 report, %zu record(s), last %u for %s, on %s%s", n, e->record,
+                          in4_to_string(e->group, g), m->vifs[e->vif].name, r < 0 ? " (failed)" : "");
+        }
+        if (r < 0)
+                send_failed(m, r, "report", e->vif, e->group);
+}
+
 static void apply_send(Manager *m, const Effect *e) {
         uint8_t buf[64];
         in4_t dst;
@@ -43,6 +90,10 @@ static void apply_send(Manager *m, const Effect *e) {
 
         if (e->vif < 0 || e->vif >= PROXY_MAX_VIFS || !m->vifs[e->vif].active)
                 return;
+        if ((e->type == EFFECT_SEND_REPORT || e->type == EFFECT_SEND_LEAVE) && e->version == 3) {
+                send_v3_report(m, e);
+                return;
+        }
         switch (e->type) {
         case EFFECT_SEND_QUERY:
                 len = igmp_build_query(buf, sizeof buf, e->version, e->group, e->max_resp, e->qrv, e->qqi);
@@ -280,7 +331,18 @@ static void apply_event(Manager *m, const Effect *e) {
                 break;
         case EVENT_UPSTREAM_QUERY:
                 ctx.igmp_version = (int) e->count;
-                log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s", e->count, ctx.interface);
+                log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s from %s", e->count,
+                        ctx.interface, s);
+                break;
+        case EVENT_UPSTREAM_VERSION:
+                /* RFC 3376 7.2.1: an older querier came or its timer ran out. */
+                ctx.igmp_version = (int) e->count;
+                if (e->source)
+                        log_ctx(LOG_NOTICE, &ctx, "%s: IGMPv%" PRIu64 " querier %s heard, reporting in IGMPv%" PRIu64
+                                " while it is present", ctx.interface, e->count, s, e->count);
+                else
+                        log_ctx(LOG_NOTICE, &ctx, "%s: no older querier any more, reporting in IGMPv%" PRIu64,
+                                ctx.interface, e->count);
                 break;
         default:
                 break;

@@ -110,6 +110,16 @@ static void describe_bridge(Manager *m, const char *name) {
                 name, b.querier ? " (its own querier stays silent while ours is heard)" : "");
 }
 
+/* The upstream link's MTU sizes the core's IGMPv3 reports (RFC 3376 4.2.16). */
+static void set_mtu(Manager *m, int vif, const char *name) {
+        struct ifreq ifr = {};
+
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        if (ioctl(m->fd, SIOCGIFMTU, &ifr) < 0 || ifr.ifr_mtu <= 0)
+                return; /* the core keeps 1500 */
+        (void) proxy_set_iface_mtu(m->proxy, vif, (unsigned) ifr.ifr_mtu);
+}
+
 static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceConfig *ic) {
         char a[IN4_STRLEN];
         unsigned ifindex = 0;
@@ -136,6 +146,8 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
         vif = proxy_add_iface(m->proxy, (int) ifindex, name, role, addr, plen, ic, manager_now(m));
         if (vif < 0)
                 return log_error_errno(vif, "Failed to add interface %s: %m", name);
+        if (role == ROLE_UPSTREAM)
+                set_mtu(m, vif, name);
         r = mroute_add_vif(m->fd, vif, (int) ifindex, ic ? ic->threshold : 1, ic ? ic->ratelimit : 0);
         if (r < 0) {
                 proxy_remove_iface(m->proxy, vif, manager_now(m));
@@ -264,9 +276,13 @@ int manager_rescan(Manager *m) {
                 why = iface_unusable(m, mi->name, &ifindex, &addr, &plen);
                 if (!why && (int) ifindex != mi->ifindex)
                         why = "re-created";
-                if (why)
+                if (why) {
                         manager_remove_vif(m, v, why);
-                else if (addr != mi->addr || plen != mi->prefixlen) {
+                        continue;
+                }
+                if (mi->role == ROLE_UPSTREAM)
+                        set_mtu(m, v, mi->name);
+                if (addr != mi->addr || plen != mi->prefixlen) {
                         char a[IN4_STRLEN];
                         (void) proxy_set_iface_address(m->proxy, v, addr, plen);
                         mi->addr = addr;

@@ -291,6 +291,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->netlink_source);
         sd_event_source_unref(m->watchdog_source);
         free(m->status);
+        free(m->v3_records);
         free(m->reload_error);
         sd_event_source_unref(m->timer_source);
         proxy_free(m->proxy);

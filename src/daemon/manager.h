@@ -81,6 +81,10 @@ typedef struct Manager {
         uint64_t rx_malformed;
         uint64_t send_errors;
         usec_t last_send_error_log;
+        /* the IGMPv3 report being assembled from the core's record effects
+         * (Effect.more: the next record belongs to the same packet) */
+        IgmpGroupRecord *v3_records;
+        size_t n_v3_records, cap_v3_records;
         sd_bus *bus;               /* NULL: running without D-Bus (bus.c) */
         const ManagerNotifier *notifier;
         void *notifier_userdata;

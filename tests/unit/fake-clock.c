@@ -130,15 +130,19 @@ void lab_advance(Lab *l, usec_t delta) {
         lab_advance_to(l, l->now + delta);
 }
 
-static void feed(Lab *l, int ifindex, in4_t src, in4_t dst, const uint8_t *buf, int len) {
+static void feed_ip(Lab *l, int ifindex, LabIp lip, in4_t dst, const uint8_t *buf, int len) {
         IgmpMessage m;
         IgmpParseError why;
-        IpInfo ip = { .src = src, .dst = dst, .ttl = 1, .protocol = 2, .router_alert = true };
+        IpInfo ip = { .src = lip.src, .dst = dst, .ttl = lip.ttl, .protocol = 2, .router_alert = lip.router_alert };
 
         assert(len > 0);
         assert(igmp_parse(buf, (size_t) len, &m, &why) == 0);
         proxy_handle_igmp(l->p, ifindex, &ip, &m, l->now);
         lab_record(l);
+}
+
+static void feed(Lab *l, int ifindex, in4_t src, in4_t dst, const uint8_t *buf, int len) {
+        feed_ip(l, ifindex, LAB_IP(src), dst, buf, len);
 }
 
 void lab_report(Lab *l, int ifindex, in4_t src, in4_t group, int version) {
@@ -183,6 +187,19 @@ void lab_query(Lab *l, int ifindex, in4_t src, int version, in4_t group, usec_t 
         uint8_t buf[64];
         int n = igmp_build_query(buf, sizeof buf, version, group, max_resp, 2, SEC(125));
         feed(l, ifindex, src, group ? group : IN4_ALL_SYSTEMS, buf, n);
+}
+
+void lab_query_ip(Lab *l, int ifindex, LabIp ip, int version, in4_t group, usec_t max_resp, uint8_t qrv,
+                  usec_t qqi) {
+        uint8_t buf[64];
+        int n = igmp_build_query(buf, sizeof buf, version, group, max_resp, qrv, qqi);
+        feed_ip(l, ifindex, ip, group ? group : IN4_ALL_SYSTEMS, buf, n);
+}
+
+void lab_report_ip(Lab *l, int ifindex, LabIp ip, in4_t group, int version) {
+        uint8_t buf[64];
+        int n = igmp_build_report(buf, sizeof buf, version, group);
+        feed_ip(l, ifindex, ip, igmp_report_destination(version, group), buf, n);
 }
 
 size_t lab_count(const Lab *l, EffectType type, in4_t group) {

@@ -69,6 +69,20 @@ void lab_leave(Lab *l, int ifindex, in4_t src, in4_t group, int version);
 void lab_v3_record(Lab *l, int ifindex, in4_t src, uint8_t type, in4_t group, uint16_t n_sources);
 void lab_query(Lab *l, int ifindex, in4_t src, int version, in4_t group, usec_t max_resp);
 
+/* The IP header of a fake packet, for the validation rules (RFC 2236 2, RFC 3376 4 and 9):
+ * LAB_IP(src) is what a well-behaved sender puts there (TTL 1, Router Alert); change ttl or
+ * clear router_alert to make a bad one. */
+typedef struct LabIp {
+        in4_t src;
+        uint8_t ttl;
+        bool router_alert;
+} LabIp;
+#define LAB_IP(s) ((LabIp) { .src = (s), .ttl = 1, .router_alert = true })
+/* A query with every field given (v3: qrv and qqi as sent; max_resp 0 is Max Resp Code 0). */
+void lab_query_ip(Lab *l, int ifindex, LabIp ip, int version, in4_t group, usec_t max_resp, uint8_t qrv,
+                  usec_t qqi);
+void lab_report_ip(Lab *l, int ifindex, LabIp ip, in4_t group, int version);
+
 /* Queries of the records. */
 size_t lab_count(const Lab *l, EffectType type, in4_t group);
 size_t lab_count_event(const Lab *l, EventType ev, in4_t group);

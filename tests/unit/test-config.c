@@ -254,6 +254,8 @@ GETTER(initial_delay, c->refresh_initial_delay)
 GETTER(interval, c->refresh_interval)
 GETTER(spread, c->refresh_spread)
 GETTER(report_version, c->report_version)
+GETTER(uri, c->unsolicited_report_interval)
+GETTER(accept_no_ra, c->accept_reports_without_ra)
 GETTER(threshold, up(c)->threshold)
 GETTER(ratelimit, up(c)->ratelimit)
 GETTER(role, up(c)->role)
@@ -311,6 +313,12 @@ static const struct {
         { "Refresh", "SpreadSec", "30s", get_spread, S(30) },
         { "Refresh", "ReportVersion", "1", get_report_version, 1 },
         { "Refresh", "ReportVersion", "3", get_report_version, 3 },
+        { "Refresh", "UnsolicitedReportIntervalSec", "100ms", get_uri, MSEC(100) },
+        { "Refresh", "UnsolicitedReportIntervalSec", "25500ms", get_uri, MSEC(25500) },
+        { "Refresh", "UnsolicitedReportIntervalSec", "", get_uri, S(1) },
+        { "Proxy", "AcceptReportsWithoutRouterAlert", "no", get_accept_no_ra, 0 },
+        { "Proxy", "AcceptReportsWithoutRouterAlert", "yes", get_accept_no_ra, 1 },
+        { "Proxy", "AcceptReportsWithoutRouterAlert", "", get_accept_no_ra, 1 },
         { "Interface", "Threshold", "255", get_threshold, 255 },
         { "Interface", "Threshold", "1", get_threshold, 1 },
         { "Interface", "RateLimit", "1000000", get_ratelimit, 1000000 },
@@ -371,6 +379,9 @@ static const struct {
         { "Refresh", "SpreadSec", "130s", "(expected a time span, 0..IntervalSec/2)" },
         { "Refresh", "ReportVersion", "0", "(expected an integer, 1..3)" },
         { "Refresh", "ReportVersion", "4", "(expected an integer, 1..3)" },
+        { "Refresh", "UnsolicitedReportIntervalSec", "99ms", "(expected a time span, 100ms..25500ms)" },
+        { "Refresh", "UnsolicitedReportIntervalSec", "26s", "(expected a time span, 100ms..25500ms)" },
+        { "Proxy", "AcceptReportsWithoutRouterAlert", "maybe", "(expected" },
         { "Interface", "Role", "sideways", "(expected upstream, downstream or disabled)" },
         { "Interface", "Role", "", "(expected upstream, downstream or disabled)" },
         { "Interface", "AltNet", "172.0.0.1/8", "(expected IPv4 prefixes" },
@@ -1002,12 +1013,12 @@ START_TEST(test_to_string) {
 
         ck_assert_ptr_nonnull(s);
         ck_assert_msg(strstr(s, "\n[Proxy]\nQuickLeave=no\nDefaultRole=disabled\nSourceIdleTimeoutSec=60s\n"
-                                "MaxGroupsPerInterface=4096\nStallTimeoutSec=5s\n"), "%s", s);
+                                "MaxGroupsPerInterface=4096\nStallTimeoutSec=5s\nAcceptReportsWithoutRouterAlert=yes\n"), "%s", s);
         ck_assert_msg(strstr(s, "\nQueryIntervalSec=125s\n"), "%s", s);
         ck_assert_msg(strstr(s, "\nStartupQueryIntervalSec=31250ms\n"), "%s", s);
         ck_assert_msg(strstr(s, "\nLastMemberQueryIntervalSec=500ms\n"), "%s", s);
         ck_assert_msg(strstr(s, "\n[Refresh]\nEnabled=yes\nInitialDelaySec=10s\nIntervalSec=60s\nSpreadSec=1s\n"
-                                "ReportVersion=2\n"), "%s", s);
+                                "ReportVersion=2\nUnsolicitedReportIntervalSec=1s\n"), "%s", s);
         ck_assert_msg(strstr(s, "\n[Interface vlan2]\nRole=upstream\nThreshold=1\nRateLimit=0\n"), "%s", s);
         ck_assert_msg(strstr(s, "\n[Interface vlan10]\nRole=downstream\n"), "%s", s);
 }
@@ -1021,6 +1032,7 @@ START_TEST(test_roundtrip) {
                   "StartupQueryIntervalSec=7s\nStartupQueryCount=4\nLastMemberQueryIntervalSec=300ms\n"
                   "LastMemberQueryCount=5\n"
                   "[Refresh]\nEnabled=auto\nInitialDelaySec=0\nIntervalSec=90\nSpreadSec=3s\nReportVersion=3\n"
+                  "UnsolicitedReportIntervalSec=250ms\n"
                   "[Interface vlan2]\nRole=upstream\nAltNet=172.0.0.0/8 10.0.0.0/8\n"
                   "Whitelist=239.0.0.0/8\nBlacklist=239.255.0.0/16\nWhitelist=239.255.255.0/24\n"
                   "Threshold=3\nRateLimit=500\n"

@@ -1364,6 +1364,101 @@ START_TEST(test_ip_parse_bad_header) {
 }
 END_TEST
 
+/* ---- v3 reports with many records (RFC 3376 4.2, 4.2.16) ---------------------- */
+
+/* Two records, as on the wire; checksum computed by hand (0xf8f6). */
+static const uint8_t pkt_v3_two_records[] = {
+        0x22, 0x00, 0xf8, 0xf6, 0x00, 0x00, 0x00, 0x02,
+        0x02, 0x00, 0x00, 0x00, 0xef, 0x01, 0x02, 0x03, /* MODE_IS_EXCLUDE 239.1.2.3 */
+        0x03, 0x00, 0x00, 0x00, 0xef, 0x00, 0x00, 0x01, /* CHANGE_TO_INCLUDE 239.0.0.1 */
+};
+
+START_TEST(test_v3_report_bytes) {
+        const IgmpGroupRecord r[] = {
+                { IGMP_MODE_IS_EXCLUDE, IN4(239, 1, 2, 3) },
+                { IGMP_CHANGE_TO_INCLUDE, IN4(239, 0, 0, 1) },
+        };
+        uint8_t b[64];
+
+        memset(b, 0xaa, sizeof b);
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, r, 2), 24);
+        ck_assert_mem_eq(b, pkt_v3_two_records, 24);
+        ck_assert_uint_eq(b[24], 0xaa);
+        /* The one-record builders are the same encoder. */
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, &(IgmpGroupRecord) { IGMP_CHANGE_TO_EXCLUDE, IN4(239, 1, 2, 3) }, 1), 16);
+        ck_assert_mem_eq(b, pkt_v3_join, 16);
+}
+END_TEST
+
+START_TEST(test_v3_report_capacity) {
+        /* (MTU - 24 bytes of IP header with Router Alert - 8 bytes of report header) / 8. */
+        ck_assert_uint_eq(igmp_v3_report_capacity(1500), 183);
+        ck_assert_uint_eq(igmp_v3_report_capacity(1492), 182); /* PPPoE */
+        ck_assert_uint_eq(igmp_v3_report_capacity(576), 68);
+        ck_assert_uint_eq(igmp_v3_report_capacity(68), 4);     /* the IPv4 minimum MTU */
+        ck_assert_uint_eq(igmp_v3_report_capacity(40), 1);
+        ck_assert_uint_eq(igmp_v3_report_capacity(39), 0);
+        ck_assert_uint_eq(igmp_v3_report_capacity(0), 0);
+        ck_assert_uint_eq(igmp_v3_report_capacity(65535), (65535 - 32) / 8);
+        ck_assert_uint_eq(igmp_v3_report_capacity(UINT32_MAX), 65535);
+}
+END_TEST
+
+/* The MTU boundary: capacity(mtu) records make a datagram of at most mtu bytes, one more
+ * does not fit; every record comes back in order through the parser. */
+START_TEST(test_v3_report_mtu_boundary) {
+        static const unsigned mtus[] = { 68, 576, 1280, 1492, 1500, 9000 };
+
+        for (size_t k = 0; k < ELEMENTSOF(mtus); k++) {
+                size_t n = igmp_v3_report_capacity(mtus[k]), room = mtus[k] - IGMP_IP_HEADER_LEN;
+                IgmpGroupRecord *r = calloc(n + 1, sizeof *r);
+                uint8_t *b = malloc(room);
+                IgmpMessage m;
+                IgmpRecord rec;
+                size_t cursor = 0, seen = 0;
+                int len;
+
+                ck_assert_ptr_nonnull(r);
+                ck_assert_ptr_nonnull(b);
+                for (size_t i = 0; i <= n; i++)
+                        r[i] = (IgmpGroupRecord) { (uint8_t) (IGMP_MODE_IS_EXCLUDE + i % 3),
+                                                   IN4(239, 9, (i >> 8) & 0xff, i & 0xff) };
+                len = igmp_build_v3_report(b, room, r, n);
+                ck_assert_int_eq(len, (int) (8 + 8 * n));
+                ck_assert_uint_le((size_t) len + IGMP_IP_HEADER_LEN, mtus[k]);
+                ck_assert_int_eq(igmp_build_v3_report(b, room, r, n + 1), -ENOBUFS);
+                ck_assert_int_eq(igmp_parse(b, (size_t) len, &m, NULL), 0);
+                ck_assert_uint_eq(m.n_records, n);
+                while (igmp_record_next(&m, &cursor, &rec) > 0) {
+                        ck_assert_uint_eq(rec.type, r[seen].type);
+                        ck_assert_uint_eq(rec.group, r[seen].group);
+                        ck_assert_uint_eq(rec.n_sources, 0);
+                        seen++;
+                }
+                ck_assert_uint_eq(seen, n);
+                free(r);
+                free(b);
+        }
+}
+END_TEST
+
+START_TEST(test_v3_report_errors) {
+        IgmpGroupRecord r = { IGMP_MODE_IS_EXCLUDE, IN4(239, 1, 1, 1) };
+        uint8_t b[64];
+
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, &r, 0), -EINVAL);
+        ck_assert_int_eq(igmp_build_v3_report(NULL, sizeof b, &r, 1), -EINVAL);
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, NULL, 1), -EINVAL);
+        ck_assert_int_eq(igmp_build_v3_report(b, 15, &r, 1), -ENOBUFS);
+        r.type = 0;
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, &r, 1), -EINVAL);
+        r.type = 7;
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, &r, 1), -EINVAL);
+        r = (IgmpGroupRecord) { IGMP_MODE_IS_EXCLUDE, IN4(198, 18, 0, 1) };
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, &r, 1), -EINVAL);
+}
+END_TEST
+
 static Suite *igmp_packet_suite(void) {
         Suite *s = suite_create("igmp-packet");
         TCase *tc;
@@ -1415,6 +1510,10 @@ static Suite *igmp_packet_suite(void) {
         tcase_add_test(tc, test_v3_record_type);
         tcase_add_test(tc, test_v3_record_group);
         tcase_add_test(tc, test_v3_many_records);
+        tcase_add_test(tc, test_v3_report_bytes);
+        tcase_add_test(tc, test_v3_report_capacity);
+        tcase_add_test(tc, test_v3_report_mtu_boundary);
+        tcase_add_test(tc, test_v3_report_errors);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("ip");
