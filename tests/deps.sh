@@ -8,6 +8,9 @@ IGMPPROXY_DEPS=(meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libini
 # throw-away container), dbus (its system bus), util-linux (unshare, nsenter), man-db
 # (systemd-analyze verify checks the Documentation= man pages).
 IGMPPROXY_DEPS+=(systemd dbus util-linux man-db)
+# The package test (tests/integration/test-package.sh): dpkg-buildpackage with debhelper
+# (compat 13, dh's meson build system), lintian on the result.
+IGMPPROXY_DEPS+=(dpkg-dev debhelper lintian)
 
 deps_install() {
         local missing=() p
