@@ -6,8 +6,11 @@
  * state and reads no configuration file.
  *
  * Exit status: 0 success, 1 the daemon refused or failed the request (the
- * message says why), 2 usage error, 3 the daemon is not running.
+ * message says why), 2 usage error, 3 the daemon is not running, 4 it runs
+ * but is not on the system bus under its name (no bus policy, --no-bus, dbus
+ * down): told apart by looking for its process in /proc.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -28,7 +31,9 @@
 
 #define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3
+#define EXIT_NO_BUS_NAME 4
 #define ERR_USAGE (-EDOM) /* a value refused before asking the daemon */
+#define ERR_NO_BUS_NAME (-ENOANO) /* the daemon runs, but not on the bus under its name */
 
 typedef enum JsonMode { JSON_OFF, JSON_SHORT, JSON_PRETTY } JsonMode;
 
@@ -121,11 +126,58 @@ static int print_json(const char *text) {
 
 /* ---- bus helpers ------------------------------------------------------------------- */
 
-static int bus_failed(const sd_bus_error *e, int r, const char *what) {
-        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-                fprintf(stderr, "igmpproxy is not running (%s not on the system bus)\n", BUS_NAME);
+/* The PID of a running igmpproxy daemon in this PID namespace (its comm is
+ * "igmpproxy"; zombies do not count), or 0. */
+static pid_t daemon_pid(void) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        pid_t found = 0;
+
+        if (!d)
+                return 0;
+        while (found == 0 && (de = readdir(d))) {
+                char path[64], comm[32], state = 0, *end;
+                long pid = strtol(de->d_name, &end, 10);
+                FILE *f;
+                int n;
+
+                if (*end != '\0' || pid <= 0 || pid == (long) getpid())
+                        continue;
+                snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+                f = fopen(path, "re");
+                if (!f)
+                        continue;
+                /* "PID (comm) S ...": the daemon's comm has no ")". */
+                n = fscanf(f, "%*d (%31[^)]) %c", comm, &state);
+                fclose(f);
+                if (n == 2 && strcmp(comm, "igmpproxy") == 0 && state != 'Z' && state != 'X')
+                        found = (pid_t) pid;
+        }
+        closedir(d);
+        return found;
+}
+
+/* The daemon cannot be reached over the bus (why: the reason): tells "not
+ * running" (-EHOSTDOWN, exit 3) from "running without its bus name"
+ * (ERR_NO_BUS_NAME, exit 4). */
+static int not_reachable(const char *why) {
+        pid_t pid = daemon_pid();
+
+        if (pid <= 0) {
+                fprintf(stderr, "igmpproxy is not running (%s)\n", why);
                 return -EHOSTDOWN;
         }
+        fprintf(stderr,
+                "igmpproxy is running (PID %ld) but cannot be reached: %s. It takes the name only with its bus "
+                "policy (%s) installed, without --no-bus, and while dbus runs; 'journalctl -u igmpproxy' says "
+                "why it has not.\n",
+                (long) pid, why, BUS_POLICY_PATH);
+        return ERR_NO_BUS_NAME;
+}
+
+static int bus_failed(const sd_bus_error *e, int r, const char *what) {
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                return not_reachable(BUS_NAME " not on the system bus");
         fprintf(stderr, "Failed to %s: %s\n", what, e && e->message ? e->message : strerror(-r));
         return r < 0 ? r : -EIO;
 }
@@ -608,14 +660,18 @@ int main(int argc, char *argv[]) {
 
         r = sd_bus_open_system(&bus);
         if (r < 0) {
-                fprintf(stderr, "igmpproxy is not running (cannot connect to the system bus: %s)\n", strerror(-r));
-                return EXIT_NOT_RUNNING;
+                char why[128];
+
+                snprintf(why, sizeof why, "cannot connect to the system bus: %s", strerror(-r));
+                return not_reachable(why) == ERR_NO_BUS_NAME ? EXIT_NO_BUS_NAME : EXIT_NOT_RUNNING;
         }
         (void) sd_bus_set_method_call_timeout(bus, 10 * USEC_PER_SEC);
 
         r = verb->run(bus, nargs, args);
         if (r == -EHOSTDOWN)
                 return EXIT_NOT_RUNNING;
+        if (r == ERR_NO_BUS_NAME)
+                return EXIT_NO_BUS_NAME;
         if (r == ERR_USAGE)
                 return EXIT_USAGE;
         return r < 0 ? 1 : 0;
