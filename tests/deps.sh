@@ -31,8 +31,11 @@ build_tree() {
         local top builddir
         top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
         builddir=${1:-$top/build}
+        # The test build carries the watchdog tests' fault hooks (meson option test-hooks).
         if [ ! -f "$builddir/build.ninja" ]; then
-                meson setup "$builddir" "$top" >/dev/null || return 1
+                meson setup "$builddir" "$top" -Dtest-hooks=true >/dev/null || return 1
+        else
+                meson configure "$builddir" -Dtest-hooks=true >/dev/null || return 1
         fi
         ninja -C "$builddir" >/dev/null || ninja -C "$builddir"
 }

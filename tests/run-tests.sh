@@ -37,7 +37,7 @@ logs+=("$builddir/meson-logs/testlog.json")
 
 # build_asan: configures (or reconfigures) and builds the sanitizer tree.
 build_asan() {
-        local opts=("-Db_sanitize=address,undefined" -Db_lundef=false)
+        local opts=("-Db_sanitize=address,undefined" -Db_lundef=false -Dtest-hooks=true)
         if [ -f "$asandir/build.ninja" ]; then
                 meson configure "$asandir" "${opts[@]}" >/dev/null || return 1
         else

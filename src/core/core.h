@@ -1,7 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * core.h - internal state shared by membership.c, querier.c and proxy.c.
- * Not an API: only the core files and the unit tests include it.
+ * core.h - the core's internal state and the calls between its files. Not an
+ * API: only the core files and the unit tests include it (the glue uses
+ * proxy.h).
+ *
+ * The files, bottom up; each calls only files listed above it
+ * (docs/ARCHITECTURE.md draws the graph):
+ *   effects.c    the output queue
+ *   timerq.c     the deadline heap (timerq.h)
+ *   querier.c    downstream: general and group-specific queries, election
+ *   membership.c downstream: per-link, per-group listener state, quickleave
+ *   groups.c     upstream: the table of groups, the upstream filter
+ *   routes.c     forwarding: (S,G) routes, pending sources
+ *   upstream.c   upstream: the host side (reports, repeats, answers, leaves)
+ *   stall.c      the stream stall watch
+ *   refresh.c    the Movistar+ refresh cycle
+ *   proxy.c      the RFC 4605 merge and the entry points
+ *   views.c      read-only accessors
+ *   reload.c     proxy_set_config()
  */
 #pragma once
 
@@ -126,24 +142,33 @@ struct Proxy {
         ProxyStats stats;
         Effect *effects;
         size_t n_effects, cap_effects;
+        /* membership.c tells the merge (proxy.c) through this */
+        void (*listening_changed)(Proxy *p, Iface *i, in4_t group, bool listening, usec_t now);
 };
 
-/* effects */
+/* derived intervals (RFC 3376 8.4, 8.5) */
+/* Group membership interval: Robustness x Query Interval + Query Response Interval. */
+static inline usec_t core_gmi(const Config *c) {
+        return (usec_t) c->robustness * c->query_interval + c->query_response_interval;
+}
+/* Other querier present interval: Robustness x Query Interval + Query Response Interval / 2. */
+static inline usec_t core_oqpi(const Config *c) {
+        return (usec_t) c->robustness * c->query_interval + c->query_response_interval / 2;
+}
+
+/* effects.c */
 Effect *effect_push(Proxy *p, EffectType type);
 void event_push(Proxy *p, EventType ev, int vif, in4_t group, in4_t source, uint64_t count);
-
-/* derived intervals (RFC 3376 8.4, 8.5, 8.14) */
-usec_t proxy_gmi(const Proxy *p);              /* group membership interval */
-usec_t proxy_oqpi(const Proxy *p);             /* other querier present interval */
 
 /* querier.c */
 void querier_start(Proxy *p, Iface *i, usec_t now);
 void querier_stop(Proxy *p, Iface *i);
+/* Querier election on a query heard on i (RFC 3376 6.6.2, RFC 2236 3). */
 void querier_on_query(Proxy *p, Iface *i, in4_t src, const IgmpMessage *m, usec_t now);
 void querier_timer(Proxy *p, Timer *t, usec_t now);
 void querier_send_group_query(Proxy *p, Iface *i, in4_t group);
 
-/* membership.c */
+/* membership.c (reports changes through Proxy.listening_changed) */
 Member *member_find(const Proxy *p, int vif, in4_t group);
 void member_on_report(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now);
 void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now);
@@ -152,6 +177,41 @@ void member_timer(Proxy *p, Timer *t, usec_t now);
 void member_drop_iface(Proxy *p, Iface *i);
 /* Ends a membership now (reload: a filter forbids it). */
 void member_expire(Proxy *p, Member *m, usec_t now);
+void members_drain(Proxy *p);
 
-/* proxy.c: called by membership.c when an interface gains/loses its listening state for a group */
-void proxy_listening_changed(Proxy *p, Iface *i, in4_t group, bool listening, usec_t now);
+/* groups.c */
+UpGroup *group_find(const Proxy *p, in4_t group);
+UpGroup *group_get(Proxy *p, in4_t group);
+/* Frees g once nothing holds it (no listener, not joined, no route). */
+void group_maybe_free(Proxy *p, UpGroup *g);
+Iface *upstream_iface(Proxy *p);
+bool group_upstream_allowed(Proxy *p, in4_t group);
+void groups_drain(Proxy *p);
+
+/* routes.c (also proxy_handle_nocache, proxy_route_activity) */
+void routes_update(Proxy *p, UpGroup *g);
+void routes_drop(Proxy *p, UpGroup *g);
+void routes_take_pending(Proxy *p, UpGroup *g, usec_t now);
+void routes_timer(Proxy *p, Timer *t);
+
+/* upstream.c */
+void upstream_report(Proxy *p, UpGroup *g, usec_t now);
+bool upstream_join(Proxy *p, UpGroup *g, usec_t now);
+void upstream_leave(Proxy *p, UpGroup *g, bool send);
+void upstream_on_query(Proxy *p, const IgmpMessage *m, usec_t now);
+void upstream_timer(Proxy *p, Timer *t, usec_t now);
+
+/* stall.c (also proxy_group_activity) */
+void stall_on_join(Proxy *p, UpGroup *g, usec_t now);
+void stall_reconfigure(Proxy *p, usec_t now);
+void stall_timer(Proxy *p, usec_t now);
+
+/* refresh.c (also proxy_refresh_now) */
+void refresh_init(Proxy *p, usec_t now);
+void refresh_reconfigure(Proxy *p, const Config *old, usec_t now);
+void refresh_timer(Proxy *p, Timer *t, usec_t now);
+void refresh_step(Proxy *p, usec_t now);
+
+/* proxy.c, for reload.c */
+void group_start(Proxy *p, UpGroup *g, usec_t now);
+void group_stop(Proxy *p, UpGroup *g, bool send);

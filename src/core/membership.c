@@ -17,11 +17,15 @@
  * proxy.c) while the group-specific queries still go out, so a host we did
  * not know about can answer and bring the group straight back.
  *
- * Not here: querier election (querier.c), upstream and forwarding (proxy.c).
+ * A link gaining or losing its listening state for a group is told upward
+ * through Proxy.listening_changed (the merge in proxy.c sets it): this file
+ * never calls proxy.c. It asks querier.c for group-specific queries.
+ * Not here: querier election (querier.c), upstream and forwarding.
  */
 #include "core.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 static uint64_t member_key(int vif, in4_t group) {
         return ((uint64_t) (uint32_t) vif << 32) | group;
@@ -56,7 +60,7 @@ static void member_set_listening(Proxy *p, Iface *i, Member *m, bool on, EventLe
                 i->n_listening--;
                 event_push(p, EVENT_MEMBER_LEFT, i->vif, m->group, 0, why);
         }
-        proxy_listening_changed(p, i, m->group, on, now);
+        p->listening_changed(p, i, m->group, on, now);
 }
 
 static void member_end(Proxy *p, Iface *i, Member *m, EventLeaveReason why, usec_t now) {
@@ -114,7 +118,7 @@ static void host_seen(Member *m, in4_t addr, usec_t expires) {
 
 void member_on_report(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now) {
         const Config *c = p->cfg;
-        usec_t gmi = proxy_gmi(p);
+        usec_t gmi = core_gmi(p->cfg);
         Member *m = member_find(p, i->vif, group);
 
         if (!m) {
@@ -252,4 +256,16 @@ void member_drop_iface(Proxy *p, Iface *i) {
                         list[n++] = m;
         for (size_t k = 0; k < n; k++)
                 member_end(p, i, list[k], LEAVE_REASON_INTERFACE, 0);
+}
+
+static void member_free_memory(void *item) {
+        Member *m = item;
+
+        free(m->hosts);
+        free(m);
+}
+
+/* Frees every membership without emitting anything (proxy_free). */
+void members_drain(Proxy *p) {
+        hash_drain(&p->members, member_free_memory);
 }

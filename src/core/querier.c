@@ -7,7 +7,9 @@
  * [Startup Query Count] general queries [Startup Query Interval] apart, then
  * one every [Query Interval]. A query heard from a lower address makes it a
  * non-querier until [Other Querier Present Interval] passes without one.
- * It does not track membership (membership.c) nor talk upstream (proxy.c).
+ * It does not track membership (membership.c: the merge in proxy.c hands a
+ * group-specific query heard as non-querier to it) nor talk upstream. It
+ * calls only the effect queue and the timer queue.
  * Not implemented: adopting the elected querier's QRV/QQI (RFC 3376 6.6.2
  * says "SHOULD"): we keep our own configured values.
  */
@@ -77,13 +79,8 @@ void querier_on_query(Proxy *p, Iface *i, in4_t src, const IgmpMessage *m, usec_
                 i->other_querier = src;
                 i->startup_left = 0; /* startup is over once another querier spoke */
                 timerq_disarm(&p->timers, &i->query_timer);
-                timerq_arm(&p->timers, &i->other_querier_timer, now + proxy_oqpi(p));
+                timerq_arm(&p->timers, &i->other_querier_timer, now + core_oqpi(p->cfg));
         }
-
-        /* RFC 2236 3 / RFC 3376 6.6.1: a non-querier lowers the group's timer
-         * on a group-specific query from the querier. */
-        if (m->group != 0 && !i->querier)
-                member_on_group_query(p, i, m->group, m->max_resp_usec, now);
 }
 
 void querier_timer(Proxy *p, Timer *t, usec_t now) {

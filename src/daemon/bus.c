@@ -15,20 +15,18 @@
  * What it does not do: no protocol logic, no config parsing, no kernel calls
  * other than through manager_*().
  */
-#include "bus.h"
+#include "bus-internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "build-config.h"
-#include "json.h"
 #include "log.h"
 #include "manager.h"
 
 #define LOG_PATH "/org/freedesktop/LogControl1"
 #define LOG_INTERFACE "org.freedesktop.LogControl1"
-#define MAX_SOURCES_PER_GROUP 64
 
 /* ---- helpers ------------------------------------------------------------------- */
 
@@ -49,87 +47,6 @@ static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
                 return 0;
         return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                  "Changing igmpproxy needs root (uid %u may only read)", (unsigned) uid);
-}
-
-static const char *group_state(const ProxyGroupInfo *g) {
-        return g->joined ? "joined" : !g->allowed ? "filtered" : "not-joined";
-}
-
-static const char *upstream_name(Manager *m) {
-        int v = manager_upstream_vif(m);
-        return v >= 0 ? m->vifs[v].name : "";
-}
-
-/* Snapshot of the groups, so the D-Bus reply and the JSON share one walk. */
-typedef struct GroupRow {
-        ProxyGroupInfo info;
-        in4_t sources[MAX_SOURCES_PER_GROUP];
-        size_t n_sources;
-} GroupRow;
-
-typedef struct GroupList {
-        GroupRow *rows;
-        size_t n, cap;
-        Manager *m;
-} GroupList;
-
-static int collect_group(const ProxyGroupInfo *info, void *userdata) {
-        GroupList *l = userdata;
-        GroupRow *row;
-
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? 2 * l->cap : 16;
-                GroupRow *rows = realloc(l->rows, cap * sizeof *rows);
-                if (!rows)
-                        return -ENOMEM;
-                l->rows = rows;
-                l->cap = cap;
-        }
-        row = &l->rows[l->n++];
-        row->info = *info;
-        row->n_sources = MIN(proxy_group_sources(l->m->proxy, info->group, row->sources, MAX_SOURCES_PER_GROUP),
-                             (size_t) MAX_SOURCES_PER_GROUP);
-        return 0;
-}
-
-static int cmp_group_row(const void *a, const void *b) {
-        in4_t x = ((const GroupRow *) a)->info.group, y = ((const GroupRow *) b)->info.group;
-        return x < y ? -1 : x > y;
-}
-
-static int group_list_collect(Manager *m, GroupList *ret) {
-        int r;
-
-        *ret = (GroupList) { .m = m };
-        if (!m->proxy)
-                return 0;
-        r = proxy_foreach_group(m->proxy, collect_group, ret);
-        if (r < 0) {
-                free(ret->rows);
-                *ret = (GroupList) {};
-                return r;
-        }
-        if (ret->n > 1)
-                qsort(ret->rows, ret->n, sizeof *ret->rows, cmp_group_row);
-        return 0;
-}
-
-static void group_list_done(GroupList *l) {
-        free(l->rows);
-}
-
-static bool vif_is_downstream(Manager *m, int v) {
-        return m->vifs[v].active && m->vifs[v].role == ROLE_DOWNSTREAM;
-}
-
-static uint64_t packets_dropped(const ProxyStats *s) {
-        return s->igmp_ignored + s->igmp_bad_source + s->groups_over_limit;
-}
-
-static size_t vif_groups(Manager *m, int v) {
-        if (!m->proxy)
-                return 0;
-        return m->vifs[v].role == ROLE_UPSTREAM ? proxy_n_joined(m->proxy) : proxy_n_listeners(m->proxy, v);
 }
 
 /* ---- properties: org.igmpproxy.Movistar ------------------------------------------ */
@@ -261,7 +178,7 @@ static int property_get_quickleave(sd_bus *bus, const char *path, const char *in
 
 static int property_get_upstream(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", upstream_name(userdata));
+        return sd_bus_message_append(reply, "s", bus_upstream_name(userdata));
 }
 
 static int property_get_downstreams(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -273,7 +190,7 @@ static int property_get_downstreams(sd_bus *bus, const char *path, const char *i
         if (r < 0)
                 return r;
         for (int v = 0; v < PROXY_MAX_VIFS; v++)
-                if (vif_is_downstream(m, v) && (r = sd_bus_message_append(reply, "s", m->vifs[v].name)) < 0)
+                if (bus_vif_is_downstream(m, v) && (r = sd_bus_message_append(reply, "s", m->vifs[v].name)) < 0)
                         return r;
         return sd_bus_message_close_container(reply);
 }
@@ -312,7 +229,7 @@ static int property_get_stat(sd_bus *bus, const char *path, const char *interfac
         else if (strcmp(property, "PacketsMalformed") == 0)
                 v = m->rx_malformed;
         else if (strcmp(property, "PacketsDropped") == 0)
-                v = packets_dropped(s);
+                v = bus_packets_dropped(s);
         else if (strcmp(property, "StreamStalls") == 0)
                 v = s->stream_stalls;
         else
@@ -346,11 +263,11 @@ static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error 
 
                 r = sd_bus_message_open_container(reply, 'r', "ssa(su)a(stt)tt");
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "ss", in4_to_string(g->info.group, a), group_state(&g->info));
+                        r = sd_bus_message_append(reply, "ss", in4_to_string(g->info.group, a), bus_group_state(&g->info));
                 if (r >= 0)
                         r = sd_bus_message_open_container(reply, 'a', "(su)");
                 for (int v = 0; r >= 0 && v < PROXY_MAX_VIFS; v++)
-                        if (vif_is_downstream(m, v) && (g->info.out_mask & (1U << v)))
+                        if (bus_vif_is_downstream(m, v) && (g->info.out_mask & (1U << v)))
                                 r = sd_bus_message_append(reply, "(su)", m->vifs[v].name,
                                                           (uint32_t) proxy_group_hosts(m->proxy, v, g->info.group));
                 if (r >= 0)
@@ -393,7 +310,7 @@ static int method_list_interfaces(sd_bus_message *msg, void *userdata, sd_bus_er
                         continue;
                 r = sd_bus_message_append(reply, "(sissibu)", mi->name, (int32_t) mi->ifindex,
                                           iface_role_to_string(mi->role), in4_to_string(mi->addr, a), (int32_t) v,
-                                          m->proxy && proxy_is_querier(m->proxy, v), (uint32_t) vif_groups(m, v));
+                                          m->proxy && proxy_is_querier(m->proxy, v), (uint32_t) bus_vif_groups(m, v));
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -447,136 +364,8 @@ static int method_rescan(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static char *describe_json(Manager *m) {
-        const ProxyStats *s = m->proxy ? proxy_stats(m->proxy) : &(const ProxyStats) {};
-        JsonWriter j = {};
-        GroupList l;
-        char a[IN4_STRLEN];
-
-        if (group_list_collect(m, &l) < 0)
-                return NULL;
-        json_begin_object(&j);
-        json_key(&j, "Version");
-        json_string(&j, PACKAGE_VERSION);
-        json_key(&j, "NowUSec");
-        json_uint(&j, manager_now(m));
-        json_key(&j, "ConfigFile");
-        json_string(&j, m->config_path);
-        json_key(&j, "WorkaroundEnabled");
-        json_bool(&j, m->config->refresh != REFRESH_NO);
-        json_key(&j, "RefreshMode");
-        json_string(&j, refresh_mode_to_string(m->config->refresh));
-        json_key(&j, "RefreshIntervalUSec");
-        json_uint(&j, m->config->refresh_interval);
-        json_key(&j, "InitialDelayUSec");
-        json_uint(&j, m->config->refresh_initial_delay);
-        json_key(&j, "ReportVersion");
-        json_uint(&j, m->config->report_version);
-        json_key(&j, "QuickLeave");
-        json_bool(&j, m->config->quickleave);
-        json_key(&j, "UpstreamInterface");
-        json_string(&j, upstream_name(m));
-        json_key(&j, "DownstreamInterfaces");
-        json_begin_array(&j);
-        for (int v = 0; v < PROXY_MAX_VIFS; v++)
-                if (vif_is_downstream(m, v))
-                        json_string(&j, m->vifs[v].name);
-        json_end_array(&j);
-        json_key(&j, "LastRefreshUSec");
-        json_uint(&j, s->last_refresh);
-        json_key(&j, "RefreshCycles");
-        json_uint(&j, s->refresh_cycles);
-        json_key(&j, "UpstreamQuerierSeen");
-        json_bool(&j, m->proxy && proxy_upstream_querier_seen(m->proxy, manager_now(m)));
-        json_key(&j, "PacketsReceived");
-        json_uint(&j, s->igmp_received);
-        json_key(&j, "PacketsMalformed");
-        json_uint(&j, m->rx_malformed);
-        json_key(&j, "PacketsDropped");
-        json_uint(&j, packets_dropped(s));
-        json_key(&j, "ReloadError");
-        if (m->reload_error)
-                json_string(&j, m->reload_error);
-        else
-                json_null(&j);
-
-        json_key(&j, "Interfaces");
-        json_begin_array(&j);
-        for (int v = 0; v < PROXY_MAX_VIFS; v++) {
-                const ManagedIface *mi = &m->vifs[v];
-                if (!mi->active)
-                        continue;
-                json_begin_object(&j);
-                json_key(&j, "Name");
-                json_string(&j, mi->name);
-                json_key(&j, "Index");
-                json_uint(&j, (uint64_t) mi->ifindex);
-                json_key(&j, "Role");
-                json_string(&j, iface_role_to_string(mi->role));
-                json_key(&j, "Address");
-                json_string(&j, in4_to_string(mi->addr, a));
-                json_key(&j, "PrefixLength");
-                json_uint(&j, mi->prefixlen);
-                json_key(&j, "VIF");
-                json_uint(&j, (uint64_t) v);
-                json_key(&j, "Querier");
-                json_bool(&j, m->proxy && proxy_is_querier(m->proxy, v));
-                json_key(&j, "Groups");
-                json_uint(&j, vif_groups(m, v));
-                json_end_object(&j);
-        }
-        json_end_array(&j);
-
-        json_key(&j, "Groups");
-        json_begin_array(&j);
-        for (size_t k = 0; k < l.n; k++) {
-                const GroupRow *g = &l.rows[k];
-                json_begin_object(&j);
-                json_key(&j, "Group");
-                json_string(&j, in4_to_string(g->info.group, a));
-                json_key(&j, "State");
-                json_string(&j, group_state(&g->info));
-                json_key(&j, "Listeners");
-                json_begin_array(&j);
-                for (int v = 0; v < PROXY_MAX_VIFS; v++)
-                        if (vif_is_downstream(m, v) && (g->info.out_mask & (1U << v))) {
-                                json_begin_object(&j);
-                                json_key(&j, "Interface");
-                                json_string(&j, m->vifs[v].name);
-                                json_key(&j, "Hosts");
-                                json_uint(&j, proxy_group_hosts(m->proxy, v, g->info.group));
-                                json_end_object(&j);
-                        }
-                json_end_array(&j);
-                json_key(&j, "Sources");
-                json_begin_array(&j);
-                for (size_t s2 = 0; s2 < g->n_sources; s2++) {
-                        uint64_t pkts = 0, bytes = 0;
-                        (void) manager_route_counters(m, g->sources[s2], g->info.group, &pkts, &bytes);
-                        json_begin_object(&j);
-                        json_key(&j, "Source");
-                        json_string(&j, in4_to_string(g->sources[s2], a));
-                        json_key(&j, "Packets");
-                        json_uint(&j, pkts);
-                        json_key(&j, "Bytes");
-                        json_uint(&j, bytes);
-                        json_end_object(&j);
-                }
-                json_end_array(&j);
-                json_key(&j, "JoinedUSec");
-                json_uint(&j, g->info.joined_at);
-                json_key(&j, "LastReportUSec");
-                json_uint(&j, g->info.last_report);
-                json_end_object(&j);
-        }
-        json_end_array(&j);
-        json_end_object(&j);
-        group_list_done(&l);
-        return json_steal(&j);
-}
-
 static int method_describe(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(freep) char *text = describe_json(userdata);
+        _cleanup_(freep) char *text = bus_describe_json(userdata);
 
         if (!text)
                 return -ENOMEM;
@@ -698,6 +487,63 @@ static const sd_bus_vtable log_control_vtable[] = {
 
 /* ---- lifecycle and signals ------------------------------------------------------------------ */
 
+static void emit_group(void *userdata, bool joined, in4_t group, const char *ifname) {
+        Manager *m = userdata;
+        char g[IN4_STRLEN];
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, joined ? "GroupJoined" : "GroupLeft", "ss",
+                                  in4_to_string(group, g), ifname ? ifname : "");
+}
+
+static void emit_refresh_completed(void *userdata, uint64_t groups) {
+        Manager *m = userdata;
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "RefreshCompleted", "u",
+                                  (uint32_t) MIN(groups, (uint64_t) UINT32_MAX));
+        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "LastRefreshUSec", "RefreshCycles",
+                                              NULL);
+}
+
+static void emit_stream_stalled(void *userdata, in4_t group) {
+        Manager *m = userdata;
+        char g[IN4_STRLEN];
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StreamStalled", "s", in4_to_string(group, g));
+}
+
+static void emit_settings_changed(void *userdata) {
+        Manager *m = userdata;
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "WorkaroundEnabled", "RefreshMode",
+                                              "RefreshIntervalUSec", "InitialDelayUSec", "ReportVersion",
+                                              "QuickLeave", NULL);
+}
+
+static void emit_interfaces_changed(void *userdata) {
+        Manager *m = userdata;
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "UpstreamInterface",
+                                              "DownstreamInterfaces", "ConfiguredInterfaces", NULL);
+}
+
+static const ManagerNotifier bus_notifier = {
+        .group_changed = emit_group,
+        .refresh_completed = emit_refresh_completed,
+        .stream_stalled = emit_stream_stalled,
+        .settings_changed = emit_settings_changed,
+        .interfaces_changed = emit_interfaces_changed,
+};
+
 int bus_open(Manager *m) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -722,51 +568,15 @@ int bus_open(Manager *m) {
                                             "policy dbus-1/system.d/%s.conf is not installed?): %m",
                                          BUS_NAME, BUS_NAME);
         m->bus = TAKE_PTR(bus);
+        m->notifier = &bus_notifier;
+        m->notifier_userdata = m;
         log_info("Acquired %s on the system bus", BUS_NAME);
         return 0;
 }
 
 void bus_close(Manager *m) {
+        if (m->notifier == &bus_notifier)
+                m->notifier = m->notifier_userdata = NULL;
         m->bus = sd_bus_flush_close_unref(m->bus);
 }
 
-void bus_emit_group(Manager *m, bool joined, in4_t group, const char *ifname) {
-        char g[IN4_STRLEN];
-
-        if (!m->bus)
-                return;
-        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, joined ? "GroupJoined" : "GroupLeft", "ss",
-                                  in4_to_string(group, g), ifname ? ifname : "");
-}
-
-void bus_emit_refresh_completed(Manager *m, uint64_t groups) {
-        if (!m->bus)
-                return;
-        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "RefreshCompleted", "u",
-                                  (uint32_t) MIN(groups, (uint64_t) UINT32_MAX));
-        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "LastRefreshUSec", "RefreshCycles",
-                                              NULL);
-}
-
-void bus_emit_stream_stalled(Manager *m, in4_t group) {
-        char g[IN4_STRLEN];
-
-        if (!m->bus)
-                return;
-        (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StreamStalled", "s", in4_to_string(group, g));
-}
-
-void bus_emit_settings_changed(Manager *m) {
-        if (!m->bus)
-                return;
-        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "WorkaroundEnabled", "RefreshMode",
-                                              "RefreshIntervalUSec", "InitialDelayUSec", "ReportVersion",
-                                              "QuickLeave", NULL);
-}
-
-void bus_emit_interfaces_changed(Manager *m) {
-        if (!m->bus)
-                return;
-        (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_INTERFACE, "UpstreamInterface",
-                                              "DownstreamInterfaces", "ConfiguredInterfaces", NULL);
-}

@@ -6,7 +6,7 @@
  * manager's sd-event loop. No protocol logic: it validates, calls
  * manager_*(), reads the core through proxy.h accessors, and replies.
  *
- * Every emit function is a no-op when the daemon runs without a bus.
+ * The manager never calls it: bus_open() registers a ManagerNotifier.
  */
 #pragma once
 
@@ -29,13 +29,6 @@ typedef struct Manager Manager;
  * caller decides whether that is fatal (it is not for the daemon). */
 int bus_open(Manager *m);
 void bus_close(Manager *m);
-
-/* GroupJoined / GroupLeft (group, interface). */
-void bus_emit_group(Manager *m, bool joined, in4_t group, const char *ifname);
-/* RefreshCompleted(groups) + PropertiesChanged(LastRefreshUSec, RefreshCycles). */
-void bus_emit_refresh_completed(Manager *m, uint64_t groups);
-void bus_emit_stream_stalled(Manager *m, in4_t group);
-/* PropertiesChanged for the settings (after a runtime change or a reload). */
-void bus_emit_settings_changed(Manager *m);
-/* PropertiesChanged for UpstreamInterface, DownstreamInterfaces, ConfiguredInterfaces. */
-void bus_emit_interfaces_changed(Manager *m);
+/* Signals (GroupJoined/GroupLeft, RefreshCompleted, StreamStalled,
+ * PropertiesChanged) are emitted through the ManagerNotifier that bus_open()
+ * registers with the manager. */

@@ -18,6 +18,7 @@
 #include <systemd/sd-journal.h>
 
 int log_max_level = LOG_INFO;
+bool log_trace_packets = false;
 static LogTarget log_target = LOG_TARGET_CONSOLE;
 static LogSink log_sink;
 static void *log_sink_userdata;

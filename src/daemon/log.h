@@ -16,6 +16,8 @@
 #include "util.h"
 
 extern int log_max_level;
+/* -vv: a debug line for every IGMP packet received and sent. */
+extern bool log_trace_packets;
 
 typedef enum LogTarget {
         LOG_TARGET_AUTO,    /* journal if stderr is the journal's stream, else console */

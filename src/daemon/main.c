@@ -15,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "test-hooks.h"
 
 #include <systemd/sd-daemon.h>
 
@@ -26,8 +27,9 @@ static void help(void) {
                "  -h --help          Show this help\n"
                "     --version       Show the version\n"
                "  -n --no-daemon     Accepted for compatibility; the daemon never forks\n"
-               "  -d --debug         Log debug messages (same as -v -v)\n"
-               "  -v --verbose       More messages; twice for debug\n"
+               "  -v --verbose       Log debug messages too (listeners, refresh cycles, queries);\n"
+               "                     twice: also every IGMP packet received and sent\n"
+               "  -d --debug         Same as -v -v\n"
                "  -t --test-config   Check the configuration, print it and exit\n"
                "     --log-target=auto|console|journal\n"
                "                     Where log messages go (default: auto)\n"
@@ -35,6 +37,13 @@ static void help(void) {
                "\n"
                "CONFIG defaults to %s.\n",
                DEFAULT_CONFIG_PATH);
+}
+
+/* The bus goes before the manager it observes. */
+static void daemon_freep(Manager **m) {
+        if (*m)
+                bus_close(*m);
+        manager_free(*m);
 }
 
 int main(int argc, char *argv[]) {
@@ -49,7 +58,7 @@ int main(int argc, char *argv[]) {
                 { "no-bus", no_argument, NULL, 'B' },
                 {}
         };
-        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(daemon_freep) Manager *m = NULL;
         _cleanup_(freep) char *error = NULL;
         Config *config = NULL;
         const char *path = DEFAULT_CONFIG_PATH;
@@ -63,7 +72,8 @@ int main(int argc, char *argv[]) {
                         help();
                         return 0;
                 case 'V':
-                        printf("igmpproxy %s (Movistar+ edition)\n", PACKAGE_VERSION);
+                        printf("igmpproxy %s (Movistar+ edition)%s\n", PACKAGE_VERSION,
+                               test_hooks_built ? " [test hooks built in]" : "");
                         return 0;
                 case 'n':
                         break;
@@ -97,7 +107,9 @@ int main(int argc, char *argv[]) {
         }
         if (optind < argc)
                 path = argv[optind];
-        log_max_level = verbose >= 2 ? LOG_DEBUG : LOG_INFO;
+        /* Default info; -v debug; -vv debug and a line per IGMP packet. */
+        log_max_level = verbose >= 1 ? LOG_DEBUG : LOG_INFO;
+        log_trace_packets = verbose >= 2;
         log_setup(target);
 
         r = config_load(path, &config, &error);

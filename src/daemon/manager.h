@@ -2,12 +2,21 @@
 /*
  * manager.h - the daemon's glue (L3): owns the sd-event loop, the raw IGMP /
  * mroute socket, the VIFs and the one timer that follows the core's earliest
- * deadline, and carries out the effects the core returns.
+ * deadline, and carries out the effects the core returns. Its files:
+ *   manager.c          loop, socket input, signals, watchdog, start and stop
+ *   manager-effects.c  effects carried out, events logged and notified
+ *   manager-status.c   STATUS=
+ *   manager-ifaces.c   interfaces in service, VIFs, rescans
+ *   manager-config.c   reload and runtime changes
+ * Whoever wants to hear about changes (the D-Bus face) registers a
+ * ManagerNotifier; the manager never calls it by name.
  */
 #pragma once
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
+
+#include <time.h>
 
 #include "config.h"
 #include "proxy.h"
@@ -34,6 +43,18 @@ typedef struct LogRatelimit {
         unsigned n;
 } LogRatelimit;
 
+/* What the manager tells its observer (bus.c: D-Bus signals). Every member
+ * may be NULL. */
+typedef struct ManagerNotifier {
+        /* a group gained (joined) or lost its listeners on ifname, or was
+         * joined/left upstream (ifname = the upstream interface) */
+        void (*group_changed)(void *userdata, bool joined, in4_t group, const char *ifname);
+        void (*refresh_completed)(void *userdata, uint64_t groups);
+        void (*stream_stalled)(void *userdata, in4_t group);
+        void (*settings_changed)(void *userdata);    /* after a reload or a runtime change */
+        void (*interfaces_changed)(void *userdata);  /* after a reload or a rescan */
+} ManagerNotifier;
+
 typedef struct Manager {
         sd_event *event;
         Config *config;
@@ -53,7 +74,6 @@ typedef struct Manager {
         usec_t watchdog_usec;      /* 0: no watchdog */
         bool watchdog_unhealthy;   /* pings withheld, logged once */
         bool stopping;             /* STOPPING=1 sent: STATUS= stays "Shutting down" */
-        bool test_hooks;           /* $IGMPPROXY_TEST_HOOKS=1: SIGUSR1/SIGUSR2 stall hooks */
         char *status;              /* last STATUS= sent */
         uint64_t status_fingerprint; /* of what that STATUS= was made of */
         char *reload_error;        /* why the last reload failed, NULL if it did not */
@@ -61,7 +81,32 @@ typedef struct Manager {
         uint64_t send_errors;
         usec_t last_send_error_log;
         sd_bus *bus;               /* NULL: running without D-Bus (bus.c) */
+        const ManagerNotifier *notifier;
+        void *notifier_userdata;
 } Manager;
+
+#define manager_notify(m, what, ...)                                                    \
+        do {                                                                             \
+                if ((m)->notifier && (m)->notifier->what)                                \
+                        (m)->notifier->what((m)->notifier_userdata, ##__VA_ARGS__);       \
+        } while (0)
+
+/* Monotonic now, as the core sees it (the loop's iteration time). */
+static inline usec_t manager_now(Manager *m) {
+        uint64_t t = 0;
+
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &t) < 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                t = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+        }
+        return t;
+}
+
+/* Name of the interface behind a VIF, "?" if none. */
+static inline const char *manager_vif_name(Manager *m, int vif) {
+        return vif >= 0 && vif < PROXY_MAX_VIFS && m->vifs[vif].active ? m->vifs[vif].name : "?";
+}
 
 /* Takes ownership of config. */
 int manager_new(Config *config, const char *config_path, Manager **ret);
@@ -76,8 +121,17 @@ void manager_stop(Manager *m);
  * returns the reason (file:line ...) in *ret_error. Sends RELOADING=1 and
  * READY=1 around it. */
 int manager_reload(Manager *m, char **ret_error);
-/* Sends STATUS= if the text changed. */
+/* manager-status.c: sends STATUS= if the text changed. */
 void manager_update_status(Manager *m);
+/* manager-effects.c: carries out the core's queued effects, re-arms the
+ * core's timer, refreshes STATUS=. */
+void manager_apply_effects(Manager *m);
+/* manager-ifaces.c: brings every configured (and, with DefaultRole=downstream,
+ * discovered) usable interface into service; the others are waited for. */
+int manager_add_ifaces(Manager *m);
+/* Takes VIF v out of service: after a reload (lost == NULL) or because its
+ * interface went away, down or lost its address (lost = why). */
+void manager_remove_vif(Manager *m, int v, const char *lost);
 
 /* Runtime changes (D-Bus): each builds a modified copy of the Config and
  * swaps it in whole, like a reload; nothing is written to the file, the
@@ -93,8 +147,6 @@ int manager_refresh_now(Manager *m);
  * ifindex) are removed, configured interfaces that now exist with an IPv4
  * address are added. */
 int manager_rescan(Manager *m);
-/* Monotonic now, as the core sees it. */
-usec_t manager_now(Manager *m);
 /* The kernel's counters of an (S,G) route (SIOCGETSGCNT). */
 int manager_route_counters(Manager *m, in4_t source, in4_t group, uint64_t *ret_packets, uint64_t *ret_bytes);
 /* VIF of the upstream interface, or -1. */

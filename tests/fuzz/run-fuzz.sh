@@ -23,8 +23,8 @@ esac
 declare -A SOURCES=(
         [fuzz-igmp-packet]="shared/util.c core/igmp-packet.c"
         [fuzz-igmp-v3-records]="shared/util.c core/igmp-packet.c"
-        [fuzz-config-ini]="shared/util.c config/config.c"
-        [fuzz-config-legacy]="shared/util.c config/config.c"
+        [fuzz-config-ini]="shared/util.c config/config.c config/config-value.c config/config-ini.c config/config-legacy.c config/config-load.c"
+        [fuzz-config-legacy]="shared/util.c config/config.c config/config-value.c config/config-ini.c config/config-legacy.c config/config-load.c"
 )
 declare -A CORPUS=(
         [fuzz-igmp-packet]=corpus-igmp

@@ -375,7 +375,7 @@ lab_vifs() {
         lab_exec rtr cat /proc/net/ip_mr_vif 2>/dev/null | awk 'NR > 1 { print $2 }'
 }
 
-# lab_start_proxy CONFIG [extra daemon args]: runs "$IGMPPROXY" -v CONFIG in RTR in the
+# lab_start_proxy CONFIG [extra daemon args]: runs "$IGMPPROXY" CONFIG in RTR in the
 # background (log: $LAB_PROXY_LOG) and waits, bounded 5 s, until /proc/net/ip_mr_vif lists
 # vlan2 and vlan10. Bails out (not ok + exit 1) if the daemon exits or the VIFs do not appear.
 lab_start_proxy() {
@@ -387,7 +387,7 @@ lab_start_proxy() {
         if [ ! -x "$IGMPPROXY" ]; then
                 lab_bail "daemon not found or not executable: $IGMPPROXY (build it, or set IGMPPROXY)"
         fi
-        lab_bg rtr "$LAB_PROXY_LOG" "$IGMPPROXY" -v "$config" "$@"
+        lab_bg rtr "$LAB_PROXY_LOG" "$IGMPPROXY" "$config" "$@"
         LAB_PROXY_PID=$LAB_LAST_PID
         local i vifs=""
         for ((i = 0; i < 50; i++)); do
@@ -566,7 +566,7 @@ lab_start_proxy_vifs() {
         if [ ! -x "$IGMPPROXY" ]; then
                 lab_bail "daemon not found or not executable: $IGMPPROXY (build it, or set IGMPPROXY)"
         fi
-        lab_bg rtr "$LAB_PROXY_LOG" "$IGMPPROXY" -v "$config" "$@"
+        lab_bg rtr "$LAB_PROXY_LOG" "$IGMPPROXY" "$config" "$@"
         LAB_PROXY_PID=$LAB_LAST_PID
         local i v ok vifs=""
         for ((i = 0; i < 50; i++)); do

@@ -52,7 +52,7 @@ sleep 5
 lab_now >"$LAB_TMP/t.second"
 t0=$(date +%s%N)
 second_rc=0
-timeout 10 ip netns exec "$(lab_ns rtr)" "$IGMPPROXY" -v "$cfg" >"$LAB_TMP/second.log" 2>&1 </dev/null ||
+timeout 10 ip netns exec "$(lab_ns rtr)" "$IGMPPROXY" "$cfg" >"$LAB_TMP/second.log" 2>&1 </dev/null ||
         second_rc=$?
 t1=$(date +%s%N)
 second_ms=$(((t1 - t0) / 1000000))

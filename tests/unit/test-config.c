@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test-config.c - unit tests of src/config.c: both syntaxes, every key with
+ * test-config.c - unit tests of src/config/: both syntaxes, every key with
  * a good and a bad value, derived defaults, whole-file checks, filters,
  * limits (NUL bytes, long lines, large files) and the config_to_string()
  * round trip.
  *
- * It does not test how the daemon uses the Config; only config.c is linked
+ * It does not test how the daemon uses the Config; only src/config/ is linked
  * in beyond the core helpers, and the only system access is temporary files
  * for config_load().
  */
@@ -594,6 +594,52 @@ START_TEST(test_sections) {
 }
 END_TEST
 
+/* What libinih tokenizes (config-ini.c feeds it line by line): the errors
+ * keep their line, and what it would accept silently is refused. */
+START_TEST(test_inih_lines) {
+        _cleanup_(config_freep) Config *a = NULL, *b = NULL, *c = NULL;
+        _cleanup_(freep) char *blanks = NULL, *long_header = NULL, *long_quoted = NULL;
+
+        /* Headers give libinih no callback: empty and repeated ones still count. */
+        expect_error(MINIMAL "[Interface vlan3]\n[Interface vlan3]\nRole=disabled\n", 6, "duplicate section",
+                     "Interface vlan3");
+        expect_error(MINIMAL "[Interface vlan3]\nRole=disabled\n[Refresh]\n[]\n", 8, "unknown section", "");
+        a = parse_ok(MINIMAL "[Proxy]\n[Proxy] # again\nQuickLeave=yes\n[Refresh]\n");
+        ck_assert(a->quickleave);
+
+        /* After ']' only blanks and a comment. */
+        expect_error(MINIMAL "[Proxy]#x\n", 5, "invalid section header", "[Proxy]#x");
+        expect_error(MINIMAL "[Proxy]]\n", 5, "invalid section header", "[Proxy]]");
+        expect_error(MINIMAL "  [Interface a ;b]\n", 5, "invalid section header", "[Interface a ;b]");
+
+        /* libinih keeps 49 bytes of a section name: longer is refused, not cut. */
+        blanks = format("%40s", "");
+        long_header = format(MINIMAL "[Interface%svlan3]\nRole=disabled\n", blanks);
+        long_quoted = format("[Interface%svlan3]", blanks);
+        expect_error(long_header, 5, "section header too long", long_quoted);
+
+        /* No multi-line values: an indented line after a key is a line of its own. */
+        b = parse_ok(MINIMAL "[Proxy]\nQuickLeave=yes\n    MaxGroupsPerInterface=5\n");
+        ck_assert(b->quickleave);
+        ck_assert_uint_eq(b->max_groups, 5);
+        expect_error(MINIMAL "[Proxy]\nQuickLeave=yes\n    no\n", 7, "cannot parse line", "no");
+
+        /* Only '=' separates (libinih would also split at ':'); ':' in a value is data. */
+        expect_error(MINIMAL "[Proxy]\nQuickLeave : yes\n", 6, "cannot parse line", "QuickLeave : yes");
+        expect_error(MINIMAL "[Proxy]\nQuickLeave=yes:no\n", 6, "invalid value for QuickLeave=", "yes:no");
+
+        /* The reader's probe line is no key a file can set. */
+        expect_error(MINIMAL "[Proxy]\n\x01=\n", 6, "unknown key in section [Proxy]", "\\x01");
+
+        /* Line numbers stay right after many headers and blank lines. */
+        c = parse_ok("[Proxy]\n\n[Querier]\n\n[Refresh]\n\n[Interface vlan2]\nRole=upstream\n\n[Interface vlan10]\n"
+                     "Role=downstream\n");
+        ck_assert_uint_eq(config_find_iface(c, "vlan10")->line, 10);
+        expect_error("[Proxy]\n\n[Querier]\n\n[Refresh]\n\n[Interface vlan2]\nRole=upstream\n\n[Proxy]\nBad=1\n", 11,
+                     "unknown key", "Bad");
+}
+END_TEST
+
 START_TEST(test_duplicate_interface) {
         expect_error("[Interface vlan2]\nRole=upstream\n[Interface vlan10]\nRole=downstream\n\n[Interface vlan2]\n",
                      6, "duplicate section", "Interface vlan2");
@@ -627,6 +673,9 @@ START_TEST(test_ifnames) {
         expect_error(MINIMAL "[Interface ..]\n", 5, what, "..");
         expect_error(MINIMAL "[Interface eth0:1]\n", 5, what, "eth0:1");
         expect_error(MINIMAL "[Interface a b]\n", 5, what, "a b");
+        /* libinih ends a section name at the first ']': such a name could not be written back. */
+        expect_error(MINIMAL "[Interface a]b]\n", 5, "invalid section header", "[Interface a]b]");
+        expect_error("phyint vlan2 upstream\nphyint l] disabled\n", 2, what, "l]");
 }
 END_TEST
 
@@ -1167,6 +1216,7 @@ static Suite *config_suite(void) {
 
         tc = tcase_create("structure");
         tcase_add_test(tc, test_sections);
+        tcase_add_test(tc, test_inih_lines);
         tcase_add_test(tc, test_duplicate_interface);
         tcase_add_test(tc, test_missing_role);
         tcase_add_test(tc, test_ifnames);

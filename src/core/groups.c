@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * groups.c - the table of groups the proxy knows on its upstream side
+ * (UpGroup, RFC 4605 4.1: one entry per group some downstream link listens
+ * to, or that is still joined upstream, or that still has routes), and the
+ * upstream filter that says whether a group may be reported at all.
+ *
+ * It owns the entries' memory and nothing else: joining and leaving are in
+ * upstream.c, forwarding in routes.c, the merge of the downstream links in
+ * proxy.c. Calls only the timer queue and the shared hash table.
+ */
+#include "core.h"
+
+#include <stdlib.h>
+
+static uint64_t group_key_of(const void *item) {
+        return ((const UpGroup *) item)->group;
+}
+
+UpGroup *group_find(const Proxy *p, in4_t group) {
+        return hash_get(&p->groups, group, group_key_of);
+}
+
+UpGroup *group_get(Proxy *p, in4_t group) {
+        UpGroup *g = group_find(p, group);
+
+        if (g)
+                return g;
+        g = calloc(1, sizeof *g);
+        if (!g)
+                return NULL;
+        g->group = group;
+        timer_init(&g->repeat_timer, TIMER_JOIN_REPEAT);
+        timer_init(&g->response_timer, TIMER_RESPONSE);
+        if (hash_put(&p->groups, g, group, group_key_of) < 0) {
+                free(g);
+                return NULL;
+        }
+        return g;
+}
+
+void group_maybe_free(Proxy *p, UpGroup *g) {
+        if (g->out_mask != 0 || g->joined || g->routes)
+                return;
+        timerq_disarm(&p->timers, &g->repeat_timer);
+        timerq_disarm(&p->timers, &g->response_timer);
+        hash_remove(&p->groups, g, g->group);
+        free(g);
+}
+
+Iface *upstream_iface(Proxy *p) {
+        return p->upstream >= 0 ? &p->ifaces[p->upstream] : NULL;
+}
+
+/* May this group be reported upstream at all? Never a link-local group
+ * (224.0.0.0/24 is never forwarded, RFC 5771), never one the upstream's
+ * filters forbid. */
+bool group_upstream_allowed(Proxy *p, in4_t group) {
+        Iface *up = upstream_iface(p);
+
+        if (!up || in4_is_link_local_multicast(group))
+                return false;
+        return !up->cfg || config_group_allowed(up->cfg, group);
+}
+
+static void group_free_memory(void *item) {
+        UpGroup *g = item;
+
+        while (g->routes) {
+                Route *r = g->routes;
+                g->routes = r->next;
+                free(r);
+        }
+        free(g);
+}
+
+/* Frees every group and its routes without emitting anything (proxy_free:
+ * this is memory, not protocol). */
+void groups_drain(Proxy *p) {
+        hash_drain(&p->groups, group_free_memory);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * bus-internal.h - what bus.c and bus-state.c share. Not for the rest of the
+ * daemon (bus.h is).
+ */
+#pragma once
+
+#include "bus.h"
+#include "manager.h"
+
+#define MAX_SOURCES_PER_GROUP 64
+
+/* Snapshot of the groups, so the D-Bus reply and the JSON share one walk. */
+typedef struct GroupRow {
+        ProxyGroupInfo info;
+        in4_t sources[MAX_SOURCES_PER_GROUP];
+        size_t n_sources;
+} GroupRow;
+
+typedef struct GroupList {
+        GroupRow *rows;
+        size_t n, cap;
+        Manager *m;
+} GroupList;
+
+/* Every group the core knows, sorted by address, with its forwarded sources. */
+int group_list_collect(Manager *m, GroupList *ret);
+void group_list_done(GroupList *l);
+
+const char *bus_group_state(const ProxyGroupInfo *g);  /* joined, filtered, not-joined */
+const char *bus_upstream_name(Manager *m);             /* "" if none in service */
+bool bus_vif_is_downstream(Manager *m, int v);
+uint64_t bus_packets_dropped(const ProxyStats *s);
+size_t bus_vif_groups(Manager *m, int v);
+/* Describe(): the whole state as one JSON object; NULL on allocation failure. */
+char *bus_describe_json(Manager *m);

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * manager-effects.c - carries out the Effect records the core returns:
+ * IGMP packets onto the raw socket, MFC changes and counter reads through
+ * mroute.c, events into log lines (with journal fields) and notifier calls
+ * (D-Bus signals); then re-arms the one timer for the core's next deadline
+ * and refreshes STATUS=.
+ *
+ * No protocol rule is decided here, and nothing here reads input: sockets and
+ * signals are manager.c's, interfaces manager-ifaces.c's.
+ */
+#include "manager.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+#include "igmp-socket.h"
+#include "log.h"
+#include "messages.h"
+#include "mroute.h"
+
+static void send_failed(Manager *m, int r, const char *what, int vif, in4_t group) {
+        usec_t now = manager_now(m);
+        char g[IN4_STRLEN];
+
+        m->send_errors++;
+        /* A link that is down makes every send fail: one line per 10 s is enough. */
+        if (m->last_send_error_log && now - m->last_send_error_log < 10 * USEC_PER_SEC)
+                return;
+        m->last_send_error_log = now;
+        LogContext ctx = { .interface = manager_vif_name(m, vif), .group = group, .message_id = MSG_SEND_FAILED };
+        log_ctx_errno(LOG_WARNING, r, &ctx, "Failed to send %s for %s on %s (%" PRIu64 " send errors so far): %m, ignoring", what,
+                          in4_to_string(group, g), manager_vif_name(m, vif), m->send_errors);
+}
+
+static void apply_send(Manager *m, const Effect *e) {
+        uint8_t buf[64];
+        in4_t dst;
+        int len, r;
+        const char *what;
+
+        if (e->vif < 0 || e->vif >= PROXY_MAX_VIFS || !m->vifs[e->vif].active)
+                return;
+        switch (e->type) {
+        case EFFECT_SEND_QUERY:
+                len = igmp_build_query(buf, sizeof buf, e->version, e->group, e->max_resp, e->qrv, e->qqi);
+                dst = e->dst;
+                what = e->group ? "group-specific query" : "general query";
+                break;
+        case EFFECT_SEND_REPORT:
+                len = igmp_build_report(buf, sizeof buf, e->version, e->group);
+                dst = igmp_report_destination(e->version, e->group);
+                what = "report";
+                break;
+        case EFFECT_SEND_LEAVE:
+                if (e->version < 2)
+                        return; /* IGMPv1 has no leave: the membership times out */
+                len = igmp_build_leave(buf, sizeof buf, e->version, e->group);
+                dst = igmp_leave_destination(e->version, e->group);
+                what = "leave";
+                break;
+        default:
+                return;
+        }
+        if (len < 0) {
+                log_error_errno(len, "Failed to build IGMP %s: %m", what);
+                return;
+        }
+        r = igmp_socket_send(m->fd, m->vifs[e->vif].ifindex, m->vifs[e->vif].addr, dst, buf, (size_t) len);
+        if (log_trace_packets) {
+                char d[IN4_STRLEN], g[IN4_STRLEN];
+                log_debug("Sent IGMPv%u %s for %s to %s on %s%s", e->version, what, in4_to_string(e->group, g),
+                          in4_to_string(dst, d), m->vifs[e->vif].name, r < 0 ? " (failed)" : "");
+        }
+        if (r < 0)
+                send_failed(m, r, what, e->vif, e->group);
+}
+
+static void apply_mfc(Manager *m, const Effect *e) {
+        char s[IN4_STRLEN], g[IN4_STRLEN];
+        uint8_t ttls[MROUTE_MAX_VIFS] = {};
+        int r;
+
+        if (e->type == EFFECT_MFC_SET) {
+                for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                        if ((e->out_mask & (1U << v)) && m->vifs[v].active)
+                                ttls[v] = (uint8_t) (m->vifs[v].threshold ? m->vifs[v].threshold : 1);
+                r = mroute_set_mfc(m->fd, e->source, e->group, e->vif, ttls);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to install route (%s, %s): %m, ignoring",
+                                          in4_to_string(e->source, s), in4_to_string(e->group, g));
+        } else if (e->type == EFFECT_MFC_DEL) {
+                r = mroute_del_mfc(m->fd, e->source, e->group, e->vif);
+                if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "Failed to remove route (%s, %s): %m, ignoring",
+                                          in4_to_string(e->source, s), in4_to_string(e->group, g));
+        } else if (e->type == EFFECT_GROUP_POLL) {
+                in4_t sources[64];
+                size_t n = proxy_group_sources(m->proxy, e->group, sources, ELEMENTSOF(sources));
+                uint64_t total = 0;
+                for (size_t k = 0; k < MIN(n, ELEMENTSOF(sources)); k++) {
+                        uint64_t pkts = 0;
+                        if (mroute_get_count(m->fd, sources[k], e->group, &pkts, NULL) >= 0)
+                                total += pkts;
+                }
+                proxy_group_activity(m->proxy, e->group, total, manager_now(m));
+        } else if (e->type == EFFECT_MFC_POLL) {
+                uint64_t pkts = 0;
+                r = mroute_get_count(m->fd, e->source, e->group, &pkts, NULL);
+                proxy_route_activity(m->proxy, e->source, e->group, r >= 0, pkts, manager_now(m));
+        }
+}
+
+static bool log_ratelimit_ok(LogRatelimit *rl, usec_t now, usec_t interval, unsigned burst) {
+        if (rl->begin == 0 || now - rl->begin >= interval) {
+                rl->begin = now;
+                rl->n = 0;
+        }
+        return rl->n++ < burst;
+}
+
+static void apply_event(Manager *m, const Effect *e) {
+        char g[IN4_STRLEN], s[IN4_STRLEN];
+        LogContext ctx = {
+                .interface = e->vif >= 0 ? manager_vif_name(m, e->vif) : NULL,
+                .group = e->group,
+                .source = e->source,
+        };
+
+        in4_to_string(e->group, g);
+        in4_to_string(e->source, s);
+        switch (e->event) {
+        case EVENT_MEMBER_JOINED:
+                log_ctx(LOG_DEBUG, &ctx, "%s: listeners for %s", ctx.interface, g);
+                manager_notify(m, group_changed, true, e->group, ctx.interface);
+                break;
+        case EVENT_MEMBER_LEFT:
+                log_ctx(LOG_DEBUG, &ctx, "%s: no more listeners for %s (%s)", ctx.interface, g,
+                        leave_reason_to_string((EventLeaveReason) e->count));
+                manager_notify(m, group_changed, false, e->group, ctx.interface);
+                break;
+        case EVENT_UPSTREAM_JOINED:
+                ctx.igmp_version = (int) e->count;
+                ctx.message_id = MSG_UPSTREAM_JOINED;
+                log_ctx(LOG_INFO, &ctx, "Joined %s upstream on %s (IGMPv%" PRIu64 " report)", g, ctx.interface,
+                        e->count);
+                manager_notify(m, group_changed, true, e->group, ctx.interface);
+                break;
+        case EVENT_UPSTREAM_LEFT:
+                ctx.message_id = MSG_UPSTREAM_LEFT;
+                log_ctx(LOG_INFO, &ctx, "Left %s upstream on %s", g, ctx.interface);
+                manager_notify(m, group_changed, false, e->group, ctx.interface);
+                break;
+        case EVENT_REFRESH_CYCLE:
+                ctx.message_id = MSG_REFRESH_CYCLE;
+                ctx.igmp_version = (int) m->config->report_version;
+                log_ctx(LOG_DEBUG, &ctx, "Refresh cycle: %" PRIu64 " report(s) sent upstream", e->count);
+                manager_notify(m, refresh_completed, e->count);
+                break;
+        case EVENT_REFRESH_SKIPPED:
+                log_ctx(LOG_DEBUG, &ctx, "Refresh cycle skipped: an upstream querier is present");
+                break;
+        case EVENT_ROUTE_ADDED:
+                ctx.message_id = MSG_ROUTE_ADDED;
+                log_ctx(LOG_INFO, &ctx, "Forwarding %s from %s", g, s);
+                break;
+        case EVENT_ROUTE_REMOVED:
+                log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s", g, s);
+                break;
+        case EVENT_ROUTE_REJECTED:
+                log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s: source outside the upstream subnet and altnets",
+                        g, s);
+                break;
+        case EVENT_QUERIER_LOST:
+                log_ctx(LOG_NOTICE, &ctx, "%s: %s is the querier now (lower address)", ctx.interface, s);
+                break;
+        case EVENT_QUERIER_RESUMED:
+                log_ctx(LOG_NOTICE, &ctx, "%s: other querier gone, querying again", ctx.interface);
+                break;
+        case EVENT_GROUP_LIMIT:
+                /* One line per 5 s however hard a host floods. */
+                if (!log_ratelimit_ok(&m->group_limit_log, manager_now(m), 5 * USEC_PER_SEC, 1))
+                        break;
+                ctx.message_id = MSG_GROUP_LIMIT;
+                log_ctx(LOG_WARNING, &ctx,
+                        "%s: MaxGroupsPerInterface=%u reached, dropping report for %s from %s (%" PRIu64
+                        " dropped so far)",
+                        ctx.interface, m->config->max_groups, g, s, e->count);
+                break;
+        case EVENT_STREAM_STALLED:
+                manager_notify(m, stream_stalled, e->group);
+                /* Many silent groups at once must not flood the journal: five
+                 * lines a second; the StreamStalls counter has them all. */
+                if (!log_ratelimit_ok(&m->stall_log, manager_now(m), USEC_PER_SEC, 5))
+                        break;
+                ctx.message_id = MSG_STREAM_STALLED;
+                log_ctx(LOG_WARNING, &ctx,
+                        "No packet of %s for StallTimeoutSec=%" PRIu64 "s, reported it upstream again (%" PRIu64
+                        " stalls so far)",
+                        g, m->config->stall_timeout / USEC_PER_SEC, e->count);
+                break;
+        case EVENT_UPSTREAM_QUERY:
+                ctx.igmp_version = (int) e->count;
+                log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s", e->count, ctx.interface);
+                break;
+        default:
+                break;
+        }
+}
+
+
+static void update_timer(Manager *m) {
+        usec_t next = proxy_next_deadline(m->proxy);
+        int r;
+
+        if (!m->timer_source)
+                return;
+        if (next == USEC_INFINITY) {
+                (void) sd_event_source_set_enabled(m->timer_source, SD_EVENT_OFF);
+                return;
+        }
+        r = sd_event_source_set_time(m->timer_source, next);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->timer_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm timer: %m");
+}
+
+void manager_apply_effects(Manager *m) {
+        /* Index walk: MFC_POLL answers can append effects while we go. */
+        for (size_t i = 0; i < proxy_n_effects(m->proxy); i++) {
+                Effect e = *proxy_effect(m->proxy, i);
+                switch (e.type) {
+                case EFFECT_SEND_QUERY:
+                case EFFECT_SEND_REPORT:
+                case EFFECT_SEND_LEAVE:
+                        apply_send(m, &e);
+                        break;
+                case EFFECT_MFC_SET:
+                case EFFECT_MFC_DEL:
+                case EFFECT_MFC_POLL:
+                case EFFECT_GROUP_POLL:
+                        apply_mfc(m, &e);
+                        break;
+                case EFFECT_EVENT:
+                        apply_event(m, &e);
+                        break;
+                default:
+                        break;
+                }
+        }
+        proxy_effects_clear(m->proxy);
+        update_timer(m);
+        manager_update_status(m);
+}
