@@ -253,13 +253,19 @@ static int verb_interfaces(sd_bus *bus, int argc, char **argv) {
                         json_key(&j, "Address");
                         json_string(&j, addr);
                         json_key(&j, "VIF");
-                        json_uint(&j, (uint64_t) vif);
+                        if (vif < 0) /* waiting: it got no VIF */
+                                json_null(&j);
+                        else
+                                json_uint(&j, (uint64_t) vif);
                         json_key(&j, "Querier");
                         json_bool(&j, q);
                         json_key(&j, "Groups");
                         json_uint(&j, groups);
                         json_end_object(&j);
-                } else
+                } else if (vif < 0)
+                        printf("%3" PRIi32 " %-15s %-10s %-15s %3s %-7s %6s\n", idx, name, role, addr, "-", "-",
+                               "waiting (no VIF)");
+                else
                         printf("%3" PRIi32 " %-15s %-10s %-15s %3" PRIi32 " %-7s %6" PRIu32 "\n", idx, name, role, addr,
                                vif, strcmp(role, "downstream") != 0 ? "-" : q ? "yes" : "no", groups);
         }

@@ -312,6 +312,16 @@ static int method_list_interfaces(sd_bus_message *msg, void *userdata, sd_bus_er
                                           iface_role_to_string(mi->role), in4_to_string(mi->addr, a), (int32_t) v,
                                           m->proxy && proxy_is_querier(m->proxy, v), (uint32_t) bus_vif_groups(m, v));
         }
+        /* Interfaces that could serve but got no VIF: VIF -1, waited for. */
+        for (size_t k = 0; r >= 0 && k < m->n_waits; k++) {
+                const IfaceWait *w = &m->waits[k];
+                char a[IN4_STRLEN];
+                if (!w->reason || !w->vif_failed)
+                        continue;
+                r = sd_bus_message_append(reply, "(sissibu)", w->name, (int32_t) w->ifindex,
+                                          iface_role_to_string(w->role), in4_to_string(w->addr, a), (int32_t) -1,
+                                          false, (uint32_t) 0);
+        }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)

@@ -72,7 +72,30 @@ static IfaceWait *wait_get(Manager *m, const char *name, bool create) {
         snprintf(m->waits[m->n_waits].name, IFNAMSIZ, "%s", name);
         m->waits[m->n_waits].reason = NULL;
         m->waits[m->n_waits].was_active = false;
+        m->waits[m->n_waits].vif_failed = false;
         return &m->waits[m->n_waits++];
+}
+
+/* An interface that could serve got no VIF (err): logged once per reason,
+ * kept waiting (a rescan tries again, e.g. when a VIF is freed) and skipped,
+ * so that start-up and the rescan go on with the others. */
+static int vif_failed(Manager *m, IfaceWait *w, const char *name, IfaceRole role, unsigned ifindex, in4_t addr,
+                      int err) {
+        const char *why = err == -ENOSPC || err == -ENFILE ? "no free VIF, the kernel has 32" : "MRT_ADD_VIF failed";
+
+        if (!w)
+                w = wait_get(m, name, true);
+        if (!w || w->reason != why)
+                log_error_errno(err, "%s (%s): cannot add a VIF: %m; skipped, waiting for it", name,
+                                iface_role_to_string(role));
+        if (w) {
+                w->reason = why;
+                w->vif_failed = true;
+                w->ifindex = (int) ifindex;
+                w->role = role;
+                w->addr = addr;
+        }
+        return 0;
 }
 
 static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceConfig *ic) {
@@ -100,11 +123,11 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
         }
         vif = proxy_add_iface(m->proxy, (int) ifindex, name, role, addr, plen, ic, manager_now(m));
         if (vif < 0)
-                return log_error_errno(vif, "Failed to add interface %s: %m", name);
+                return vif_failed(m, w, name, role, ifindex, addr, vif);
         r = mroute_add_vif(m->fd, vif, (int) ifindex, ic ? ic->threshold : 1, ic ? ic->ratelimit : 0);
         if (r < 0) {
                 proxy_remove_iface(m->proxy, vif, manager_now(m));
-                return log_error_errno(r, "Failed to add VIF %d for %s: %m", vif, name);
+                return vif_failed(m, w, name, role, ifindex, addr, r);
         }
         if (role == ROLE_DOWNSTREAM) {
                 r = igmp_socket_router_groups(m->fd, (int) ifindex, true);
@@ -132,6 +155,7 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
         if (w) {
                 w->reason = NULL;
                 w->was_active = true;
+                w->vif_failed = false;
         }
         return 0;
 }

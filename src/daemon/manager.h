@@ -36,6 +36,13 @@ typedef struct IfaceWait {
         char name[IFNAMSIZ];
         const char *reason;    /* why it is not in service now, NULL if it is */
         bool was_active;       /* was in service once: announce its return */
+        /* It exists and is usable but got no VIF (the core's or the kernel's
+         * 32 are taken, or MRT_ADD_VIF failed): skipped, listed by STATUS=
+         * and ListInterfaces (VIF -1) even when it is not configured. */
+        bool vif_failed;
+        int ifindex;
+        IfaceRole role;
+        in4_t addr;
 } IfaceWait;
 
 typedef struct LogRatelimit {
