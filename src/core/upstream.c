@@ -62,7 +62,8 @@ void upstream_leave(Proxy *p, UpGroup *g, bool send) {
         p->n_joined--;
         if (send)
                 send_upstream(p, EFFECT_SEND_LEAVE, g->group);
-        event_push(p, EVENT_UPSTREAM_LEFT, p->upstream, g->group, 0, 0);
+        /* count: whether a leave went out; the journal tells the two apart. */
+        event_push(p, EVENT_UPSTREAM_LEFT, p->upstream, g->group, 0, send ? 1 : 0);
 }
 
 void upstream_on_query(Proxy *p, const IgmpMessage *m, usec_t now) {

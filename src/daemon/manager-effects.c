@@ -147,8 +147,14 @@ static void apply_event(Manager *m, const Effect *e) {
                 manager_notify(m, group_changed, true, e->group, ctx.interface);
                 break;
         case EVENT_UPSTREAM_LEFT:
-                ctx.message_id = MSG_UPSTREAM_LEFT;
-                log_ctx(LOG_INFO, &ctx, "Left %s upstream on %s", g, ctx.interface);
+                if (e->count == 0) { /* the upstream interface is gone: nothing was sent */
+                        ctx.message_id = MSG_UPSTREAM_DROPPED;
+                        log_ctx(LOG_INFO, &ctx, "Dropped %s upstream on %s: the interface is lost, no leave sent",
+                                g, ctx.interface);
+                } else {
+                        ctx.message_id = MSG_UPSTREAM_LEFT;
+                        log_ctx(LOG_INFO, &ctx, "Left %s upstream on %s", g, ctx.interface);
+                }
                 manager_notify(m, group_changed, false, e->group, ctx.interface);
                 break;
         case EVENT_REFRESH_CYCLE:

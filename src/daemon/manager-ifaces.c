@@ -23,6 +23,7 @@
 #include "log.h"
 #include "messages.h"
 #include "mroute.h"
+#include "preflight.h"
 
 static int iface_ipv4(const char *name, in4_t *ret_addr, uint8_t *ret_prefixlen) {
         struct ifaddrs *list = NULL;
@@ -98,6 +99,34 @@ static int vif_failed(Manager *m, IfaceWait *w, const char *name, IfaceRole role
         return 0;
 }
 
+/* AltNet= sources lie outside the upstream's subnet: a strict reverse-path
+ * filter (rp_filter 1, the larger of the interface's and "all" counts) drops
+ * their packets unless a route to them leads back through the upstream. The
+ * daemon cannot change it (ProtectKernelTunables=): it names the sysctl. */
+static void check_rp_filter(const char *name, int ifindex, const IfaceConfig *ic) {
+        char which[96];
+        int iface = 0, all = 0, r;
+
+        if (!ic || ic->n_altnets == 0)
+                return;
+        r = preflight_rp_filter(ifindex, &iface, &all);
+        if (r < 0) {
+                log_debug_errno(r, "%s: cannot read rp_filter over rtnetlink: %m", name);
+                return;
+        }
+        if (MAX(iface, all) != 1)
+                return;
+        if (iface == 1)
+                snprintf(which, sizeof which, "net.ipv4.conf.%s.rp_filter%s", name,
+                         all == 1 ? " and net.ipv4.conf.all.rp_filter" : "");
+        else
+                snprintf(which, sizeof which, "net.ipv4.conf.all.rp_filter");
+        log_warning("%s: rp_filter is strict (%s = 1): multicast from the AltNet= sources outside %s's subnet is "
+                    "dropped unless a route to them leads back through %s; set %s to 2 (loose) or 0, e.g. in "
+                    "/etc/sysctl.d/",
+                    name, which, name, name, which);
+}
+
 static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceConfig *ic) {
         char a[IN4_STRLEN];
         unsigned ifindex = 0;
@@ -129,6 +158,8 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
                 proxy_remove_iface(m->proxy, vif, manager_now(m));
                 return vif_failed(m, w, name, role, ifindex, addr, r);
         }
+        if (role == ROLE_UPSTREAM)
+                check_rp_filter(name, (int) ifindex, ic);
         if (role == ROLE_DOWNSTREAM) {
                 r = igmp_socket_router_groups(m->fd, (int) ifindex, true);
                 if (r < 0)

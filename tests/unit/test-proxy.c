@@ -191,7 +191,32 @@ START_TEST(test_leave_upstream_when_last_listener_goes) {
         ck_assert_uint_eq(r->at, T0 + SEC(30));
         ck_assert_uint_eq(r->e.version, 2);
         ck_assert_uint_eq(lab_find_event(&l, EVENT_UPSTREAM_LEFT, G1, 0)->at, T0 + SEC(30));
+        ck_assert_uint_eq(lab_find_event(&l, EVENT_UPSTREAM_LEFT, G1, 0)->e.count, 1); /* a leave went out */
         ck_assert_uint_eq(proxy_stats(l.p)->leaves_sent, 1);
+        lab_done(&l);
+}
+END_TEST
+
+/* The upstream interface goes away: its groups are dropped without a leave
+ * (nothing can be sent), and the event says so (count 0), so that the journal
+ * does not claim a leave was sent. */
+START_TEST(test_upstream_lost_drops_without_leave) {
+        Config c = defaults();
+        const Rec *r;
+        Lab l;
+
+        lab_init(&l, &c, true);
+        lab_advance_to(&l, T0 + SEC(1));
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        ck_assert(proxy_group_joined(l.p, G1));
+        lab_advance_to(&l, T0 + SEC(5));
+        proxy_remove_iface(l.p, l.up, T0 + SEC(5));
+        lab_collect(&l);
+        r = lab_find_event(&l, EVENT_UPSTREAM_LEFT, G1, 0);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_uint_eq(r->e.count, 0);
+        ck_assert_uint_eq(lab_count(&l, EFFECT_SEND_LEAVE, G1), 0);
+        ck_assert_uint_eq(proxy_stats(l.p)->leaves_sent, 0);
         lab_done(&l);
 }
 END_TEST
@@ -1222,6 +1247,7 @@ static Suite *proxy_suite(void) {
         tcase_add_test(tc, test_report_version_follows_config);
         tcase_add_test(tc, test_more_listeners_no_more_joins);
         tcase_add_test(tc, test_leave_upstream_when_last_listener_goes);
+        tcase_add_test(tc, test_upstream_lost_drops_without_leave);
         tcase_add_test(tc, test_leave_cancels_join_repeats);
         tcase_add_test(tc, test_upstream_blacklist_blocks_join);
         tcase_add_test(tc, test_upstream_whitelist_blocks_join);
