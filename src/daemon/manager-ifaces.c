@@ -44,6 +44,27 @@ static int iface_ipv4(const char *name, in4_t *ret_addr, uint8_t *ret_prefixlen)
         return r;
 }
 
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
+#endif
+
+/* Whether the link has carrier (IFF_LOWER_UP: the cable or the ONT is there).
+ * SIOCGIFFLAGS has only the low 16 flag bits; getifaddrs() has them all. */
+static bool iface_carrier(const char *name) {
+        struct ifaddrs *list = NULL;
+        bool carrier = true; /* unknown: as if there were, no refresh is triggered */
+
+        if (getifaddrs(&list) < 0)
+                return carrier;
+        for (struct ifaddrs *a = list; a; a = a->ifa_next)
+                if (a->ifa_addr && a->ifa_addr->sa_family == AF_PACKET && strcmp(a->ifa_name, name) == 0) {
+                        carrier = a->ifa_flags & IFF_LOWER_UP;
+                        break;
+                }
+        freeifaddrs(list);
+        return carrier;
+}
+
 /* Why an interface cannot serve now (NULL: it can): it must exist, be up
  * and have an IPv4 address. */
 static const char *iface_unusable(Manager *m, const char *name, unsigned *ret_ifindex, in4_t *ret_addr,
@@ -174,6 +195,7 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
                 .prefixlen = plen,
                 .threshold = ic ? ic->threshold : 1,
                 .ratelimit = ic ? ic->ratelimit : 0,
+                .carrier = iface_carrier(name),
         };
         snprintf(m->vifs[vif].name, sizeof m->vifs[vif].name, "%s", name);
         if (w && w->was_active) {
@@ -282,9 +304,21 @@ int manager_rescan(Manager *m) {
                 why = iface_unusable(m, mi->name, &ifindex, &addr, &plen);
                 if (!why && (int) ifindex != mi->ifindex)
                         why = "re-created";
-                if (why)
+                if (why) {
                         manager_remove_vif(m, v, why);
-                else if (addr != mi->addr || plen != mi->prefixlen) {
+                        continue;
+                }
+                bool carrier = iface_carrier(mi->name);
+                if (carrier != mi->carrier) {
+                        mi->carrier = carrier;
+                        log_info("%s: carrier %s", mi->name, carrier ? "back" : "lost");
+                        /* The cable or the ONT is back: the upstream router may
+                         * have lost every membership meanwhile; report them now,
+                         * as after an address change, not at the next cycle. */
+                        if (carrier && mi->role == ROLE_UPSTREAM)
+                                proxy_refresh_now(m->proxy, manager_now(m));
+                }
+                if (addr != mi->addr || plen != mi->prefixlen) {
                         char a[IN4_STRLEN];
                         (void) proxy_set_iface_address(m->proxy, v, addr, plen);
                         mi->addr = addr;

@@ -30,6 +30,7 @@ typedef struct ManagedIface {
         uint8_t prefixlen;
         unsigned threshold;
         unsigned ratelimit;
+        bool carrier;          /* IFF_LOWER_UP at the last rescan */
 } ManagedIface;
 
 typedef struct IfaceWait {
