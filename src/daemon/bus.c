@@ -28,6 +28,10 @@
 #define LOG_PATH "/org/freedesktop/LogControl1"
 #define LOG_INTERFACE "org.freedesktop.LogControl1"
 
+/* An interface name as a D-Bus string, which must be UTF-8: Linux names need
+ * not be, so invalid bytes are written \xNN (buf: char[UTF8_ESCAPED_IFNAME]). */
+#define IFNAME(name, buf) utf8_escape((name), (buf), sizeof(buf))
+
 /* ---- helpers ------------------------------------------------------------------- */
 
 static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
@@ -178,11 +182,13 @@ static int property_get_quickleave(sd_bus *bus, const char *path, const char *in
 
 static int property_get_upstream(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", bus_upstream_name(userdata));
+        char e[UTF8_ESCAPED_IFNAME];
+        return sd_bus_message_append(reply, "s", IFNAME(bus_upstream_name(userdata), e));
 }
 
 static int property_get_downstreams(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        char e[UTF8_ESCAPED_IFNAME];
         Manager *m = userdata;
         int r;
 
@@ -190,7 +196,7 @@ static int property_get_downstreams(sd_bus *bus, const char *path, const char *i
         if (r < 0)
                 return r;
         for (int v = 0; v < PROXY_MAX_VIFS; v++)
-                if (bus_vif_is_downstream(m, v) && (r = sd_bus_message_append(reply, "s", m->vifs[v].name)) < 0)
+                if (bus_vif_is_downstream(m, v) && (r = sd_bus_message_append(reply, "s", IFNAME(m->vifs[v].name, e))) < 0)
                         return r;
         return sd_bus_message_close_container(reply);
 }
@@ -207,7 +213,8 @@ static int property_get_configured(sd_bus *bus, const char *path, const char *in
                 const IfaceConfig *ic = &m->config->ifaces[k];
                 if (ic->role == ROLE_DISABLED)
                         continue;
-                r = sd_bus_message_append(reply, "(ss)", ic->name, iface_role_to_string(ic->role));
+                char e[UTF8_ESCAPED_IFNAME];
+                r = sd_bus_message_append(reply, "(ss)", IFNAME(ic->name, e), iface_role_to_string(ic->role));
                 if (r < 0)
                         return r;
         }
@@ -261,6 +268,8 @@ static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error 
                 const GroupRow *g = &l.rows[k];
                 char a[IN4_STRLEN];
 
+                char e[UTF8_ESCAPED_IFNAME];
+
                 r = sd_bus_message_open_container(reply, 'r', "ssa(su)a(stt)tt");
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "ss", in4_to_string(g->info.group, a), bus_group_state(&g->info));
@@ -268,7 +277,7 @@ static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error 
                         r = sd_bus_message_open_container(reply, 'a', "(su)");
                 for (int v = 0; r >= 0 && v < PROXY_MAX_VIFS; v++)
                         if (bus_vif_is_downstream(m, v) && (g->info.out_mask & (1U << v)))
-                                r = sd_bus_message_append(reply, "(su)", m->vifs[v].name,
+                                r = sd_bus_message_append(reply, "(su)", IFNAME(m->vifs[v].name, e),
                                                           (uint32_t) proxy_group_hosts(m->proxy, v, g->info.group));
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
@@ -305,20 +314,20 @@ static int method_list_interfaces(sd_bus_message *msg, void *userdata, sd_bus_er
                 r = sd_bus_message_open_container(reply, 'a', "(sissibu)");
         for (int v = 0; r >= 0 && v < PROXY_MAX_VIFS; v++) {
                 const ManagedIface *mi = &m->vifs[v];
-                char a[IN4_STRLEN];
+                char a[IN4_STRLEN], e[UTF8_ESCAPED_IFNAME];
                 if (!mi->active)
                         continue;
-                r = sd_bus_message_append(reply, "(sissibu)", mi->name, (int32_t) mi->ifindex,
+                r = sd_bus_message_append(reply, "(sissibu)", IFNAME(mi->name, e), (int32_t) mi->ifindex,
                                           iface_role_to_string(mi->role), in4_to_string(mi->addr, a), (int32_t) v,
                                           m->proxy && proxy_is_querier(m->proxy, v), (uint32_t) bus_vif_groups(m, v));
         }
         /* Interfaces that could serve but got no VIF: VIF -1, waited for. */
         for (size_t k = 0; r >= 0 && k < m->n_waits; k++) {
                 const IfaceWait *w = &m->waits[k];
-                char a[IN4_STRLEN];
+                char a[IN4_STRLEN], e[UTF8_ESCAPED_IFNAME];
                 if (!w->reason || !w->vif_failed)
                         continue;
-                r = sd_bus_message_append(reply, "(sissibu)", w->name, (int32_t) w->ifindex,
+                r = sd_bus_message_append(reply, "(sissibu)", IFNAME(w->name, e), (int32_t) w->ifindex,
                                           iface_role_to_string(w->role), in4_to_string(w->addr, a), (int32_t) -1,
                                           false, (uint32_t) 0);
         }
@@ -499,12 +508,12 @@ static const sd_bus_vtable log_control_vtable[] = {
 
 static void emit_group(void *userdata, bool joined, in4_t group, const char *ifname) {
         Manager *m = userdata;
-        char g[IN4_STRLEN];
+        char g[IN4_STRLEN], e[UTF8_ESCAPED_IFNAME];
 
         if (!m->bus)
                 return;
         (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, joined ? "GroupJoined" : "GroupLeft", "ss",
-                                  in4_to_string(group, g), ifname ? ifname : "");
+                                  in4_to_string(group, g), IFNAME(ifname ? ifname : "", e));
 }
 
 static void emit_refresh_completed(void *userdata, uint64_t groups) {
