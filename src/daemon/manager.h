@@ -89,6 +89,8 @@ typedef struct Manager {
         uint64_t send_errors;
         usec_t last_send_error_log;
         sd_bus *bus;               /* NULL: running without D-Bus (bus.c) */
+        sd_event_source *bus_retry; /* joining the bus again (bus.c), NULL if not pending */
+        unsigned bus_retry_n;      /* attempts since the bus was lost or first failed */
         const ManagerNotifier *notifier;
         void *notifier_userdata;
 } Manager;
