@@ -27,13 +27,18 @@ UpGroup *group_get(Proxy *p, in4_t group) {
         if (g)
                 return g;
         g = calloc(1, sizeof *g);
-        if (!g)
+        if (!g || timerq_reserve(&p->timers, 2) < 0) {
+                free(g);
+                p->stats.alloc_failures++;
                 return NULL;
+        }
         g->group = group;
         timer_init(&g->repeat_timer, TIMER_JOIN_REPEAT);
         timer_init(&g->response_timer, TIMER_RESPONSE);
         if (hash_put(&p->groups, g, group, group_key_of) < 0) {
+                timerq_unreserve(&p->timers, 2);
                 free(g);
+                p->stats.alloc_failures++;
                 return NULL;
         }
         return g;
@@ -44,6 +49,7 @@ void group_maybe_free(Proxy *p, UpGroup *g) {
                 return;
         timerq_disarm(&p->timers, &g->repeat_timer);
         timerq_disarm(&p->timers, &g->response_timer);
+        timerq_unreserve(&p->timers, 2);
         hash_remove(&p->groups, g, g->group);
         free(g);
 }

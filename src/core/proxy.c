@@ -83,6 +83,17 @@ Proxy *proxy_new(const Config *cfg, uint64_t seed, usec_t now) {
         timer_init(&p->refresh_timer, TIMER_REFRESH);
         timer_init(&p->step_timer, TIMER_REFRESH_STEP);
         timer_init(&p->stall_timer, TIMER_STALL);
+        /* Reserved now: the proxy's and the interfaces' own timers, and a
+         * first effect queue; what comes later reserves its own or fails
+         * visibly (ProxyStats.alloc_failures, effects_lost). */
+        p->effects = malloc(EFFECTS_INITIAL * sizeof *p->effects);
+        if (!p->effects || timerq_reserve(&p->timers, 3 + 2 * PROXY_MAX_VIFS) < 0) {
+                free(p->effects);
+                timerq_done(&p->timers);
+                free(p);
+                return NULL;
+        }
+        p->cap_effects = EFFECTS_INITIAL;
         refresh_init(p, now);
         return p;
 }

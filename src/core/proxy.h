@@ -36,6 +36,8 @@ typedef struct ProxyStats {
         uint64_t routes_rejected;
         uint64_t upstream_queries;
         uint64_t stream_stalls;      /* stall reports sent (StallTimeoutSec) */
+        uint64_t alloc_failures;     /* a membership, group or route not created: out of memory */
+        uint64_t effects_lost;       /* effects (sends, MFC changes, events) dropped: out of memory */
         usec_t last_refresh;         /* monotonic time the last cycle completed, 0 if none */
         usec_t last_upstream_query;  /* monotonic, 0 if never */
 } ProxyStats;

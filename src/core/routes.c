@@ -27,6 +27,7 @@ static void route_free(Proxy *p, UpGroup *g, Route *r, bool tell_kernel) {
                 }
         g->n_routes--;
         timerq_disarm(&p->timers, &r->timer);
+        timerq_unreserve(&p->timers, 1);
         if (tell_kernel) {
                 Effect *e = effect_push(p, EFFECT_MFC_DEL);
                 if (e) {
@@ -73,8 +74,11 @@ static void route_add(Proxy *p, UpGroup *g, in4_t source, usec_t now) {
                         return;
                 }
         r = calloc(1, sizeof *r);
-        if (!r)
+        if (!r || timerq_reserve(&p->timers, 1) < 0) {
+                free(r);
+                p->stats.alloc_failures++;
                 return;
+        }
         r->source = source;
         r->group = g->group;
         timer_init(&r->timer, TIMER_ROUTE_IDLE);

@@ -78,6 +78,9 @@ typedef struct Manager {
         IfaceWait waits[2 * PROXY_MAX_VIFS];
         LogRatelimit stall_log;
         LogRatelimit group_limit_log;
+        LogRatelimit oom_log;
+        uint64_t alloc_failures_seen; /* the core's counts last logged */
+        uint64_t effects_lost_seen;
         size_t n_waits;
         usec_t watchdog_usec;      /* 0: no watchdog */
         bool watchdog_unhealthy;   /* pings withheld, logged once */

@@ -200,6 +200,50 @@ END_TEST
 /* The upstream interface goes away: its groups are dropped without a leave
  * (nothing can be sent), and the event says so (count 0), so that the journal
  * does not claim a leave was sent. */
+/* Arming a timer never allocates: each owner (membership, group, route)
+ * reserved heap room when it was created, and gives it back when it goes.
+ * Checked by the heap's address across arming every reserved timer, and by
+ * the invariant armed <= reserved <= capacity through a workload. */
+START_TEST(test_timers_reserved_at_creation) {
+        TimerQ q = {};
+        Timer t[100];
+        Timer **heap;
+        Config c = defaults();
+        Lab l;
+        size_t base;
+
+        ck_assert_int_eq(timerq_reserve(&q, 100), 0);
+        heap = q.heap;
+        for (int k = 0; k < 100; k++) {
+                timer_init(&t[k], 0);
+                ck_assert_int_eq(timerq_arm(&q, &t[k], (usec_t) (100 - k)), 0);
+        }
+        ck_assert_ptr_eq(q.heap, heap); /* no realloc while arming */
+        ck_assert_uint_ge(q.cap, q.reserved);
+        timerq_done(&q);
+
+        lab_init(&l, &c, true);
+        base = l.p->timers.reserved;
+        ck_assert_uint_eq(base, 3 + 2 * PROXY_MAX_VIFS);
+        lab_advance_to(&l, T0 + SEC(1));
+        for (int g = 0; g < 300; g++) {
+                lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, IN4(239, 9, g / 256, g % 256), 2);
+                lab_report(&l, LAB_DOWN2_IFINDEX, HOST_C, IN4(239, 9, g / 256, g % 256), 2);
+                proxy_handle_nocache(l.p, l.up, SRC1, IN4(239, 9, g / 256, g % 256), l.now);
+        }
+        /* 300 groups: 2 memberships (2 timers each), the group (2) and a route (1). */
+        ck_assert_uint_eq(l.p->timers.reserved, base + 300 * (2 * 2 + 2 + 1));
+        ck_assert_uint_le(l.p->timers.n, l.p->timers.reserved);
+        ck_assert_uint_le(l.p->timers.reserved, l.p->timers.cap);
+        /* Everything expires (GMI, route idle): the room is given back. */
+        lab_advance_to(&l, T0 + SEC(1000));
+        ck_assert_uint_eq(l.p->timers.reserved, base);
+        ck_assert_uint_eq(proxy_stats(l.p)->alloc_failures, 0);
+        ck_assert_uint_eq(proxy_stats(l.p)->effects_lost, 0);
+        lab_done(&l);
+}
+END_TEST
+
 START_TEST(test_upstream_lost_drops_without_leave) {
         Config c = defaults();
         const Rec *r;
@@ -1248,6 +1292,7 @@ static Suite *proxy_suite(void) {
         tcase_add_test(tc, test_more_listeners_no_more_joins);
         tcase_add_test(tc, test_leave_upstream_when_last_listener_goes);
         tcase_add_test(tc, test_upstream_lost_drops_without_leave);
+        tcase_add_test(tc, test_timers_reserved_at_creation);
         tcase_add_test(tc, test_leave_cancels_join_repeats);
         tcase_add_test(tc, test_upstream_blacklist_blocks_join);
         tcase_add_test(tc, test_upstream_whitelist_blocks_join);
