@@ -12,6 +12,9 @@ IGMPPROXY_DEPS+=(systemd dbus util-linux man-db)
 # DHCP server: dnsmasq-base, the dnsmasq program alone (the "dnsmasq" package would also start a
 # DNS/DHCP service on this machine).
 IGMPPROXY_DEPS+=(nftables dnsmasq-base)
+# The package test (tests/integration/test-package.sh): dpkg-buildpackage with debhelper
+# (compat 13, dh's meson build system), lintian on the result.
+IGMPPROXY_DEPS+=(dpkg-dev debhelper lintian)
 
 deps_install() {
         local missing=() p

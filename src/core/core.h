@@ -195,6 +195,9 @@ static inline void activity_arm_by(Proxy *p, usec_t when) {
 }
 
 /* effects.c */
+/* Room for this many effects is taken by proxy_new(); the queue grows past it
+ * and counts what it could not hold (ProxyStats.effects_lost). */
+#define EFFECTS_INITIAL 256
 Effect *effect_push(Proxy *p, EffectType type);
 void event_push(Proxy *p, EventType ev, int vif, in4_t group, in4_t source, uint64_t count);
 

@@ -13,8 +13,10 @@ Effect *effect_push(Proxy *p, EffectType type) {
         if (p->n_effects == p->cap_effects) {
                 size_t cap = p->cap_effects ? p->cap_effects * 2 : 64;
                 Effect *e = realloc(p->effects, cap * sizeof *e);
-                if (!e)
+                if (!e) {
+                        p->stats.effects_lost++; /* the glue logs it */
                         return NULL;
+                }
                 p->effects = e;
                 p->cap_effects = cap;
         }

@@ -31,7 +31,8 @@ typedef enum EventType {
         EVENT_MEMBER_JOINED,     /* a downstream interface gained its first listener of group */
         EVENT_MEMBER_LEFT,       /* ... lost its last one (count: EventLeaveReason) */
         EVENT_UPSTREAM_JOINED,   /* group joined upstream (first report sent) */
-        EVENT_UPSTREAM_LEFT,     /* group left upstream */
+        EVENT_UPSTREAM_LEFT,     /* group left upstream (count: 1 a leave was sent, 0 none could be:
+                                    the upstream interface is gone) */
         EVENT_REFRESH_CYCLE,     /* a refresh cycle completed; count = reports sent */
         EVENT_REFRESH_SKIPPED,   /* auto mode: an upstream querier is present */
         EVENT_ROUTE_ADDED,       /* (S,G) forwarded */

@@ -13,6 +13,10 @@
 
 #include <stdlib.h>
 
+/* repeat_timer, response_timer, refresh_timer: room in the heap is reserved
+ * for them when the group is created, so arming them never allocates. */
+#define GROUP_TIMERS 3
+
 static uint64_t group_key_of(const void *item) {
         return ((const UpGroup *) item)->group;
 }
@@ -27,14 +31,19 @@ UpGroup *group_get(Proxy *p, in4_t group) {
         if (g)
                 return g;
         g = calloc(1, sizeof *g);
-        if (!g)
+        if (!g || timerq_reserve(&p->timers, GROUP_TIMERS) < 0) {
+                free(g);
+                p->stats.alloc_failures++;
                 return NULL;
+        }
         g->group = group;
         timer_init(&g->repeat_timer, TIMER_JOIN_REPEAT);
         timer_init(&g->response_timer, TIMER_RESPONSE);
         timer_init(&g->refresh_timer, TIMER_GROUP_REFRESH);
         if (hash_put(&p->groups, g, group, group_key_of) < 0) {
+                timerq_unreserve(&p->timers, GROUP_TIMERS);
                 free(g);
+                p->stats.alloc_failures++;
                 return NULL;
         }
         return g;
@@ -47,6 +56,7 @@ void group_maybe_free(Proxy *p, UpGroup *g) {
         timerq_disarm(&p->timers, &g->repeat_timer);
         timerq_disarm(&p->timers, &g->response_timer);
         timerq_disarm(&p->timers, &g->refresh_timer);
+        timerq_unreserve(&p->timers, GROUP_TIMERS);
         hash_remove(&p->groups, g, g->group);
         free(g);
 }

@@ -43,6 +43,7 @@ Member *member_find(const Proxy *p, int vif, in4_t group) {
 static void member_free(Proxy *p, Iface *i, Member *m) {
         timerq_disarm(&p->timers, &m->timer);
         timerq_disarm(&p->timers, &m->lmq_timer);
+        timerq_unreserve(&p->timers, 2);
         hash_remove(&p->members, m, member_key(m->vif, m->group));
         i->n_members--;
         free(m->hosts);
@@ -130,14 +131,19 @@ void member_on_report(Proxy *p, Iface *i, in4_t src, in4_t group, int version, u
                         return;
                 }
                 m = calloc(1, sizeof *m);
-                if (!m)
+                if (!m || timerq_reserve(&p->timers, 2) < 0) {
+                        free(m);
+                        p->stats.alloc_failures++;
                         return;
+                }
                 m->group = group;
                 m->vif = i->vif;
                 timer_init(&m->timer, TIMER_MEMBER);
                 timer_init(&m->lmq_timer, TIMER_MEMBER_LMQ);
                 if (hash_put(&p->members, m, member_key(i->vif, group), member_key_of) < 0) {
+                        timerq_unreserve(&p->timers, 2);
                         free(m);
+                        p->stats.alloc_failures++;
                         return;
                 }
                 i->n_members++;

@@ -84,6 +84,18 @@ Proxy *proxy_new(const Config *cfg, uint64_t seed, usec_t now) {
         timer_init(&p->step_timer, TIMER_REFRESH_STEP);
         timer_init(&p->activity_timer, TIMER_ACTIVITY);
         upstream_init(p);
+        /* Reserved now: the proxy's (refresh, refresh step, activity), the
+         * upstream host's (answer, compat) and the interfaces' own timers, and
+         * a first effect queue; what comes later reserves its own or fails
+         * visibly (ProxyStats.alloc_failures, effects_lost). */
+        p->effects = malloc(EFFECTS_INITIAL * sizeof *p->effects);
+        if (!p->effects || timerq_reserve(&p->timers, 5 + 2 * PROXY_MAX_VIFS) < 0) {
+                free(p->effects);
+                timerq_done(&p->timers);
+                free(p);
+                return NULL;
+        }
+        p->cap_effects = EFFECTS_INITIAL;
         refresh_init(p, now);
         return p;
 }

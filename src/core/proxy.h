@@ -43,6 +43,8 @@ typedef struct ProxyStats {
         uint64_t queries_bad_source; /* queries from outside the link's subnet: ignored */
         uint64_t reports_no_router_alert; /* downstream reports without Router Alert (accepted or
                                              dropped by AcceptReportsWithoutRouterAlert=) */
+        uint64_t alloc_failures;     /* a membership, group or route not created: out of memory */
+        uint64_t effects_lost;       /* effects (sends, MFC changes, events) dropped: out of memory */
         usec_t last_refresh;         /* monotonic time the last cycle completed, 0 if none */
         usec_t last_upstream_query;  /* monotonic, 0 if never */
 } ProxyStats;

@@ -77,8 +77,10 @@ static void route_add(Proxy *p, UpGroup *g, in4_t source, usec_t seen) {
                         return;
                 }
         r = calloc(1, sizeof *r);
-        if (!r)
+        if (!r) {
+                p->stats.alloc_failures++;
                 return;
+        }
         r->source = source;
         r->group = g->group;
         r->last_packet = seen;

@@ -47,6 +47,35 @@ static void sift_down(TimerQ *q, size_t i) {
         heap_set(q, i, t);
 }
 
+static int grow(TimerQ *q, size_t want) {
+        size_t cap = q->cap ? q->cap : 64;
+        Timer **h;
+
+        while (cap < want)
+                cap *= 2;
+        if (cap == q->cap)
+                return 0;
+        h = realloc(q->heap, cap * sizeof *h);
+        if (!h)
+                return -ENOMEM;
+        q->heap = h;
+        q->cap = cap;
+        return 0;
+}
+
+int timerq_reserve(TimerQ *q, size_t n) {
+        int r = grow(q, q->reserved + n);
+
+        if (r < 0)
+                return r;
+        q->reserved += n;
+        return 0;
+}
+
+void timerq_unreserve(TimerQ *q, size_t n) {
+        q->reserved -= MIN(n, q->reserved);
+}
+
 int timerq_arm(TimerQ *q, Timer *t, usec_t when) {
         if (timer_armed(t)) {
                 usec_t old = t->when;
@@ -57,14 +86,8 @@ int timerq_arm(TimerQ *q, Timer *t, usec_t when) {
                         sift_down(q, t->idx);
                 return 0;
         }
-        if (q->n == q->cap) {
-                size_t cap = q->cap ? q->cap * 2 : 64;
-                Timer **h = realloc(q->heap, cap * sizeof *h);
-                if (!h)
-                        return -ENOMEM;
-                q->heap = h;
-                q->cap = cap;
-        }
+        if (q->n == q->cap && grow(q, q->n + 1) < 0)
+                return -ENOMEM;
         t->when = when;
         heap_set(q, q->n++, t);
         sift_up(q, t->idx);

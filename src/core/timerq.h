@@ -24,6 +24,7 @@ typedef struct Timer {
 typedef struct TimerQ {
         Timer **heap;
         size_t n, cap;
+        size_t reserved; /* heap slots promised to the owners of timers (cap >= reserved) */
 } TimerQ;
 
 static inline void timer_init(Timer *t, uint8_t kind) {
@@ -34,7 +35,15 @@ static inline bool timer_armed(const Timer *t) {
         return t->idx != TIMER_UNARMED;
 }
 
-/* Arms t at 'when' (moves it if already armed). -ENOMEM only when growing fails. */
+/* Room for n more timers, taken when their owner is created (a membership,
+ * a group, a route), so that arming them later never allocates and cannot
+ * fail: -ENOMEM here, and the owner is not created. Given back when the
+ * owner goes. */
+int timerq_reserve(TimerQ *q, size_t n);
+void timerq_unreserve(TimerQ *q, size_t n);
+/* Arms t at 'when' (moves it if already armed). Cannot fail while every armed
+ * timer's owner reserved its room; -ENOMEM only for an unreserved one when
+ * growing fails. */
 int timerq_arm(TimerQ *q, Timer *t, usec_t when);
 void timerq_disarm(TimerQ *q, Timer *t);
 /* Earliest deadline, USEC_INFINITY if empty. */

@@ -153,7 +153,8 @@ void upstream_leave(Proxy *p, UpGroup *g, bool send, usec_t now) {
         p->n_joined--;
         if (send && !p->shut_down)
                 state_change(p, g, IGMP_CHANGE_TO_INCLUDE, now);
-        event_push(p, EVENT_UPSTREAM_LEFT, p->upstream, g->group, 0, 0);
+        /* count: whether a leave went out; the journal tells the two apart. */
+        event_push(p, EVENT_UPSTREAM_LEFT, p->upstream, g->group, 0, send ? 1 : 0);
 }
 
 /* ---- host compatibility (RFC 3376 7.2.1) ------------------------------------------- */

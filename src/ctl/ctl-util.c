@@ -6,10 +6,14 @@
  */
 #include "ctl.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "build-config.h"
 
 JsonMode arg_json = JSON_OFF;
 bool arg_legend = true;
@@ -96,11 +100,55 @@ int print_json(const char *text) {
         return 0;
 }
 
-int bus_failed(const sd_bus_error *e, int r, const char *what) {
-        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-                fprintf(stderr, "igmpproxy is not running (%s not on the system bus)\n", BUS_NAME);
+/* The PID of a running igmpproxy daemon in this PID namespace (its comm is
+ * "igmpproxy"; zombies do not count), or 0. */
+static pid_t daemon_pid(void) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        pid_t found = 0;
+
+        if (!d)
+                return 0;
+        while (found == 0 && (de = readdir(d))) {
+                char path[64], comm[32], state = 0, *end;
+                long pid = strtol(de->d_name, &end, 10);
+                FILE *f;
+                int n;
+
+                if (*end != '\0' || pid <= 0 || pid == (long) getpid())
+                        continue;
+                snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+                f = fopen(path, "re");
+                if (!f)
+                        continue;
+                /* "PID (comm) S ...": the daemon's comm has no ")". */
+                n = fscanf(f, "%*d (%31[^)]) %c", comm, &state);
+                fclose(f);
+                if (n == 2 && strcmp(comm, "igmpproxy") == 0 && state != 'Z' && state != 'X')
+                        found = (pid_t) pid;
+        }
+        closedir(d);
+        return found;
+}
+
+int not_reachable(const char *why) {
+        pid_t pid = daemon_pid();
+
+        if (pid <= 0) {
+                fprintf(stderr, "igmpproxy is not running (%s)\n", why);
                 return -EHOSTDOWN;
         }
+        fprintf(stderr,
+                "igmpproxy is running (PID %ld) but cannot be reached: %s. It takes the name only with its bus "
+                "policy (%s) installed, without --no-bus, and while dbus runs; 'journalctl -u igmpproxy' says "
+                "why it has not.\n",
+                (long) pid, why, BUS_POLICY_PATH);
+        return ERR_NO_BUS_NAME;
+}
+
+int bus_failed(const sd_bus_error *e, int r, const char *what) {
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                return not_reachable(BUS_NAME " not on the system bus");
         fprintf(stderr, "Failed to %s: %s\n", what, e && e->message ? e->message : strerror(-r));
         return r < 0 ? r : -EIO;
 }

@@ -23,7 +23,9 @@
 
 #define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3
+#define EXIT_NO_BUS_NAME 4
 #define ERR_USAGE (-EDOM) /* a value refused before asking the daemon */
+#define ERR_NO_BUS_NAME (-ENOANO) /* the daemon runs, but not on the bus under its name */
 
 typedef enum JsonMode { JSON_OFF, JSON_SHORT, JSON_PRETTY } JsonMode;
 
@@ -35,6 +37,10 @@ const char *fmt_timespan(char *buf, size_t n, usec_t t);
 const char *fmt_ago(char *buf, size_t n, usec_t mono);
 const char *fmt_bytes(char *buf, size_t n, uint64_t b);
 const char *fmt_rate(char *buf, size_t n, uint64_t bytes, usec_t span);
+/* The daemon cannot be reached over the bus (why: the reason, printed): tells
+ * "not running" (-EHOSTDOWN, exit 3) from "running without its bus name"
+ * (ERR_NO_BUS_NAME, exit 4) by looking for its process in /proc. */
+int not_reachable(const char *why);
 /* Prints a JSON document as --json asks (pretty or as is). */
 int print_json(const char *text);
 

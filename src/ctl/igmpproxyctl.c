@@ -6,7 +6,9 @@
  * state and reads no configuration file.
  *
  * Exit status: 0 success, 1 the daemon refused or failed the request (the
- * message says why), 2 usage error, 3 the daemon is not running.
+ * message says why), 2 usage error, 3 the daemon is not running, 4 it runs
+ * but is not on the system bus under its name (no bus policy, --no-bus, dbus
+ * down): told apart by looking for its process in /proc (ctl-util.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -267,13 +269,19 @@ static int verb_interfaces(sd_bus *bus, int argc, char **argv) {
                         json_key(&j, "Address");
                         json_string(&j, addr);
                         json_key(&j, "VIF");
-                        json_uint(&j, (uint64_t) vif);
+                        if (vif < 0) /* waiting: it got no VIF */
+                                json_null(&j);
+                        else
+                                json_uint(&j, (uint64_t) vif);
                         json_key(&j, "Querier");
                         json_bool(&j, q);
                         json_key(&j, "Groups");
                         json_uint(&j, groups);
                         json_end_object(&j);
-                } else
+                } else if (vif < 0)
+                        printf("%3" PRIi32 " %-15s %-10s %-15s %3s %-7s %6s\n", idx, name, role, addr, "-", "-",
+                               "waiting (no VIF)");
+                else
                         printf("%3" PRIi32 " %-15s %-10s %-15s %3" PRIi32 " %-7s %6" PRIu32 "\n", idx, name, role, addr,
                                vif, strcmp(role, "downstream") != 0 ? "-" : q ? "yes" : "no", groups);
         }
@@ -453,14 +461,18 @@ int main(int argc, char *argv[]) {
 
         r = sd_bus_open_system(&bus);
         if (r < 0) {
-                fprintf(stderr, "igmpproxy is not running (cannot connect to the system bus: %s)\n", strerror(-r));
-                return EXIT_NOT_RUNNING;
+                char why[128];
+
+                snprintf(why, sizeof why, "cannot connect to the system bus: %s", strerror(-r));
+                return not_reachable(why) == ERR_NO_BUS_NAME ? EXIT_NO_BUS_NAME : EXIT_NOT_RUNNING;
         }
         (void) sd_bus_set_method_call_timeout(bus, 10 * USEC_PER_SEC);
 
         r = verb->run(bus, nargs, args);
         if (r == -EHOSTDOWN)
                 return EXIT_NOT_RUNNING;
+        if (r == ERR_NO_BUS_NAME)
+                return EXIT_NO_BUS_NAME;
         if (r == ERR_USAGE)
                 return EXIT_USAGE;
         return r < 0 ? 1 : 0;

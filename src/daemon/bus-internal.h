@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * bus-internal.h - what bus.c and bus-state.c share. Not for the rest of the
- * daemon (bus.h is).
+ * bus-internal.h - what bus.c, bus-state.c and bus-logcontrol.c share. Not
+ * for the rest of the daemon (bus.h is).
  */
 #pragma once
 
@@ -47,3 +47,12 @@ int bus_property_get_upstream(sd_bus *bus, const char *path, const char *interfa
                               sd_bus_message *reply, void *userdata, sd_bus_error *error);
 /* Describe(): the whole state as one JSON object; NULL on allocation failure. */
 char *bus_describe_json(Manager *m);
+
+#define LOG_PATH "/org/freedesktop/LogControl1"
+#define LOG_INTERFACE "org.freedesktop.LogControl1"
+/* Read-write properties emit PropertiesChanged with their value. */
+#define RW_CHANGE (SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+/* bus-logcontrol.c: 0 if the sender of msg may change the daemon (root or the
+ * daemon's own uid), else an AccessDenied error in *error. */
+int bus_check_privileged(sd_bus_message *msg, sd_bus_error *error);
+extern const sd_bus_vtable bus_log_control_vtable[];

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * bus.c - org.igmpproxy.Movistar and org.freedesktop.LogControl1 (see
- * bus.h, and man/org.igmpproxy.Movistar.5 for the API).
+ * bus.c - org.igmpproxy.Movistar (see bus.h, and man/org.igmpproxy.Movistar.5
+ * for the API), the connection to the system bus and its return after dbus
+ * restarts. org.freedesktop.LogControl1 and the access check: bus-logcontrol.c.
  *
  * Access: everything is SD_BUS_VTABLE_UNPRIVILEGED so that sd-bus does not
  * apply its own CAP_SYS_ADMIN rule (the daemon runs as user igmpproxy with
  * CAP_NET_ADMIN only, and would then refuse root). Reading is open to every
  * local user; each change (property Set, RefreshNow, Reload,
- * RescanInterfaces, LogLevel/LogTarget) is checked here: the caller's
- * effective uid, as the bus daemon reports it, must be 0 or the daemon's
- * own uid. The bus
+ * RescanInterfaces, LogLevel/LogTarget) goes through bus_check_privileged():
+ * the caller's effective uid, as the bus daemon reports it, must be 0 or the
+ * daemon's own uid. The bus
  * policy (dbus/org.igmpproxy.Movistar.conf) only says who may own the name.
  *
  * What it does not do: no protocol logic, no config parsing, no kernel calls
@@ -25,29 +26,9 @@
 #include "log.h"
 #include "manager.h"
 
-#define LOG_PATH "/org/freedesktop/LogControl1"
-#define LOG_INTERFACE "org.freedesktop.LogControl1"
-
-/* ---- helpers ------------------------------------------------------------------- */
-
-static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t uid;
-        int r;
-
-        /* On dbus-daemon the bus reports the peer's effective uid (SO_PEERCRED)
-         * as UnixUserID: trusted, unlike what /proc would tell. */
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
-        if (r < 0)
-                return r;
-        r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0)
-                return r;
-        if (uid == 0 || uid == getuid())
-                return 0;
-        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                 "Changing igmpproxy needs root (uid %u may only read)", (unsigned) uid);
-}
+/* An interface name as a D-Bus string, which must be UTF-8: Linux names need
+ * not be, so invalid bytes are written \xNN (buf: char[UTF8_ESCAPED_IFNAME]). */
+#define IFNAME(name, buf) utf8_escape((name), (buf), sizeof(buf))
 
 /* ---- properties: org.igmpproxy.Movistar ------------------------------------------ */
 
@@ -67,7 +48,7 @@ static int property_set_workaround(sd_bus *bus, const char *path, const char *in
         Manager *m = userdata;
         int b, r;
 
-        r = check_privileged(value, error);
+        r = bus_check_privileged(value, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(value, "b", &b);
@@ -90,7 +71,7 @@ static int property_set_refresh_mode(sd_bus *bus, const char *path, const char *
         RefreshMode mode;
         int r;
 
-        r = check_privileged(value, error);
+        r = bus_check_privileged(value, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(value, "s", &s);
@@ -128,7 +109,7 @@ static int property_set_interval(sd_bus *bus, const char *path, const char *inte
         uint64_t t;
         int r;
 
-        r = check_privileged(value, error);
+        r = bus_check_privileged(value, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(value, "t", &t);
@@ -157,7 +138,7 @@ static int property_set_report_version(sd_bus *bus, const char *path, const char
         uint32_t v;
         int r;
 
-        r = check_privileged(value, error);
+        r = bus_check_privileged(value, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(value, "u", &v);
@@ -178,11 +159,13 @@ static int property_get_quickleave(sd_bus *bus, const char *path, const char *in
 
 static int property_get_upstream(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", bus_upstream_name(userdata));
+        char e[UTF8_ESCAPED_IFNAME];
+        return sd_bus_message_append(reply, "s", IFNAME(bus_upstream_name(userdata), e));
 }
 
 static int property_get_downstreams(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        char e[UTF8_ESCAPED_IFNAME];
         Manager *m = userdata;
         int r;
 
@@ -190,7 +173,7 @@ static int property_get_downstreams(sd_bus *bus, const char *path, const char *i
         if (r < 0)
                 return r;
         for (int v = 0; v < PROXY_MAX_VIFS; v++)
-                if (bus_vif_is_downstream(m, v) && (r = sd_bus_message_append(reply, "s", m->vifs[v].name)) < 0)
+                if (bus_vif_is_downstream(m, v) && (r = sd_bus_message_append(reply, "s", IFNAME(m->vifs[v].name, e))) < 0)
                         return r;
         return sd_bus_message_close_container(reply);
 }
@@ -207,7 +190,8 @@ static int property_get_configured(sd_bus *bus, const char *path, const char *in
                 const IfaceConfig *ic = &m->config->ifaces[k];
                 if (ic->role == ROLE_DISABLED)
                         continue;
-                r = sd_bus_message_append(reply, "(ss)", ic->name, iface_role_to_string(ic->role));
+                char e[UTF8_ESCAPED_IFNAME];
+                r = sd_bus_message_append(reply, "(ss)", IFNAME(ic->name, e), iface_role_to_string(ic->role));
                 if (r < 0)
                         return r;
         }
@@ -261,6 +245,8 @@ static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error 
                 const GroupRow *g = &l.rows[k];
                 char a[IN4_STRLEN];
 
+                char e[UTF8_ESCAPED_IFNAME];
+
                 r = sd_bus_message_open_container(reply, 'r', "ssa(su)a(stt)tt");
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "ss", in4_to_string(g->info.group, a), bus_group_state(&g->info));
@@ -268,7 +254,7 @@ static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error 
                         r = sd_bus_message_open_container(reply, 'a', "(su)");
                 for (int v = 0; r >= 0 && v < PROXY_MAX_VIFS; v++)
                         if (bus_vif_is_downstream(m, v) && (g->info.out_mask & (1U << v)))
-                                r = sd_bus_message_append(reply, "(su)", m->vifs[v].name,
+                                r = sd_bus_message_append(reply, "(su)", IFNAME(m->vifs[v].name, e),
                                                           (uint32_t) proxy_group_hosts(m->proxy, v, g->info.group));
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
@@ -305,12 +291,22 @@ static int method_list_interfaces(sd_bus_message *msg, void *userdata, sd_bus_er
                 r = sd_bus_message_open_container(reply, 'a', "(sissibu)");
         for (int v = 0; r >= 0 && v < PROXY_MAX_VIFS; v++) {
                 const ManagedIface *mi = &m->vifs[v];
-                char a[IN4_STRLEN];
+                char a[IN4_STRLEN], e[UTF8_ESCAPED_IFNAME];
                 if (!mi->active)
                         continue;
-                r = sd_bus_message_append(reply, "(sissibu)", mi->name, (int32_t) mi->ifindex,
+                r = sd_bus_message_append(reply, "(sissibu)", IFNAME(mi->name, e), (int32_t) mi->ifindex,
                                           iface_role_to_string(mi->role), in4_to_string(mi->addr, a), (int32_t) v,
                                           m->proxy && proxy_is_querier(m->proxy, v), (uint32_t) bus_vif_groups(m, v));
+        }
+        /* Interfaces that could serve but got no VIF: VIF -1, waited for. */
+        for (size_t k = 0; r >= 0 && k < m->n_waits; k++) {
+                const IfaceWait *w = &m->waits[k];
+                char a[IN4_STRLEN], e[UTF8_ESCAPED_IFNAME];
+                if (!w->reason || !w->vif_failed)
+                        continue;
+                r = sd_bus_message_append(reply, "(sissibu)", IFNAME(w->name, e), (int32_t) w->ifindex,
+                                          iface_role_to_string(w->role), in4_to_string(w->addr, a), (int32_t) -1,
+                                          false, (uint32_t) 0);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -323,7 +319,7 @@ static int method_refresh_now(sd_bus_message *msg, void *userdata, sd_bus_error 
         Manager *m = userdata;
         int r;
 
-        r = check_privileged(msg, error);
+        r = bus_check_privileged(msg, error);
         if (r < 0)
                 return r;
         r = manager_refresh_now(m);
@@ -340,7 +336,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Manager *m = userdata;
         int r;
 
-        r = check_privileged(msg, error);
+        r = bus_check_privileged(msg, error);
         if (r < 0)
                 return r;
         r = manager_reload(m, &why);
@@ -355,7 +351,7 @@ static int method_rescan(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Manager *m = userdata;
         int r;
 
-        r = check_privileged(msg, error);
+        r = bus_check_privileged(msg, error);
         if (r < 0)
                 return r;
         r = manager_rescan(m);
@@ -377,7 +373,6 @@ static int method_describe(sd_bus_message *msg, void *userdata, sd_bus_error *er
  * UNPRIVILEGED flag on read-only ones); RO_POLL ones change all the time
  * and are not announced: poll them. */
 #define RO_CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
-#define RW_CHANGE (SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 #define RO_POLL 0
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -430,82 +425,16 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-/* ---- org.freedesktop.LogControl1 ------------------------------------------------------ */
-
-static int property_get_log_level(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", log_level_to_string(log_max_level));
-}
-
-static int property_set_log_level(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                  sd_bus_message *value, void *userdata, sd_bus_error *error) {
-        const char *s;
-        int level, r;
-
-        r = check_privileged(value, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "s", &s);
-        if (r < 0)
-                return r;
-        level = log_level_from_string(s);
-        if (level < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid log level '%s' (emerg, alert, crit, err, warning, notice, info, debug)", s);
-        log_info("Log level set to %s over D-Bus", log_level_to_string(level));
-        log_max_level = level;
-        return sd_bus_emit_properties_changed(bus, LOG_PATH, LOG_INTERFACE, "LogLevel", NULL);
-}
-
-static int property_get_log_target(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", log_target_to_string(log_get_target()));
-}
-
-static int property_set_log_target(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                   sd_bus_message *value, void *userdata, sd_bus_error *error) {
-        const char *s;
-        int t, r;
-
-        r = check_privileged(value, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "s", &s);
-        if (r < 0)
-                return r;
-        t = log_target_from_string(s);
-        if (t < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid log target '%s' (auto, console, journal)", s);
-        log_setup((LogTarget) t);
-        log_info("Log target set to %s over D-Bus", log_target_to_string(log_get_target()));
-        return sd_bus_emit_properties_changed(bus, LOG_PATH, LOG_INTERFACE, "LogTarget", NULL);
-}
-
-static int property_get_syslog_identifier(sd_bus *bus, const char *path, const char *interface,
-                                          const char *property, sd_bus_message *reply, void *userdata,
-                                          sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", "igmpproxy");
-}
-
-static const sd_bus_vtable log_control_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_WRITABLE_PROPERTY("LogLevel", "s", property_get_log_level, property_set_log_level, 0, RW_CHANGE),
-        SD_BUS_WRITABLE_PROPERTY("LogTarget", "s", property_get_log_target, property_set_log_target, 0, RW_CHANGE),
-        SD_BUS_PROPERTY("SyslogIdentifier", "s", property_get_syslog_identifier, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_VTABLE_END
-};
-
 /* ---- lifecycle and signals ------------------------------------------------------------------ */
 
 static void emit_group(void *userdata, bool joined, in4_t group, const char *ifname) {
         Manager *m = userdata;
-        char g[IN4_STRLEN];
+        char g[IN4_STRLEN], e[UTF8_ESCAPED_IFNAME];
 
         if (!m->bus)
                 return;
         (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, joined ? "GroupJoined" : "GroupLeft", "ss",
-                                  in4_to_string(group, g), ifname ? ifname : "");
+                                  in4_to_string(group, g), IFNAME(ifname ? ifname : "", e));
 }
 
 static void emit_refresh_completed(void *userdata, uint64_t groups) {
@@ -555,39 +484,108 @@ static const ManagerNotifier bus_notifier = {
         .interfaces_changed = emit_interfaces_changed,
 };
 
-int bus_open(Manager *m) {
+/* The log level of a failed attempt: the first one warns, the retries after
+ * a lost bus are quiet (one line when it is back). */
+#define BUS_LOG(m) ((m)->bus_retry_n > 0 ? LOG_DEBUG : LOG_WARNING)
+
+static int on_bus_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+
+static int bus_connect(Manager *m) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
         r = sd_bus_open_system(&bus);
         if (r < 0)
-                return log_warning_errno(r, "Failed to connect to the system bus: %m");
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to connect to the system bus: %m");
         (void) sd_bus_set_description(bus, "igmpproxy");
+        (void) sd_bus_set_method_call_timeout(bus, 5 * USEC_PER_SEC);
         r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, m);
         if (r < 0)
-                return log_warning_errno(r, "Failed to export %s: %m", BUS_PATH);
-        r = sd_bus_add_object_vtable(bus, NULL, LOG_PATH, LOG_INTERFACE, log_control_vtable, m);
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to export %s: %m", BUS_PATH);
+        r = sd_bus_add_object_vtable(bus, NULL, LOG_PATH, LOG_INTERFACE, bus_log_control_vtable, m);
         if (r < 0)
-                return log_warning_errno(r, "Failed to export %s: %m", LOG_PATH);
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to export %s: %m", LOG_PATH);
+        /* sd-bus says so when the connection ends (dbus stopped or restarted). */
+        r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_bus_disconnected, m);
+        if (r < 0)
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to watch the bus connection: %m");
         r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
-                return log_warning_errno(r, "Failed to attach the bus to the event loop: %m");
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to attach the bus to the event loop: %m");
         /* Synchronous on purpose: READY=1 follows, and clients may rely on the name then. */
         r = sd_bus_request_name(bus, BUS_NAME, 0);
         if (r < 0)
-                return log_warning_errno(r, "Failed to acquire the bus name %s (another instance, or the bus "
-                                            "policy dbus-1/system.d/%s.conf is not installed?): %m",
-                                         BUS_NAME, BUS_NAME);
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to acquire the bus name %s (another instance, or the "
+                                      "bus policy dbus-1/system.d/%s.conf is not installed?): %m",
+                                      BUS_NAME, BUS_NAME);
         m->bus = TAKE_PTR(bus);
         m->notifier = &bus_notifier;
         m->notifier_userdata = m;
+        return 0;
+}
+
+/* Tries again after 1, 2, 4, 8, 16, then every 30 s. */
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void bus_schedule_retry(Manager *m) {
+        usec_t delay = MIN(USEC_PER_SEC << MIN(m->bus_retry_n, 5u), 30 * USEC_PER_SEC);
+        int r;
+
+        m->bus_retry_n++;
+        m->bus_retry = sd_event_source_disable_unref(m->bus_retry);
+        r = sd_event_add_time_relative(m->event, &m->bus_retry, CLOCK_MONOTONIC, delay, 0, on_bus_retry, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot schedule joining the system bus again, running without it: %m");
+}
+
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->bus_retry = sd_event_source_disable_unref(m->bus_retry);
+        if (bus_connect(m) < 0) {
+                bus_schedule_retry(m);
+                return 0;
+        }
+        log_notice("Acquired %s on the system bus after %u attempt(s); its signals resume", BUS_NAME, m->bus_retry_n);
+        m->bus_retry_n = 0;
+        /* What may have changed meanwhile, for the clients that watch. */
+        emit_settings_changed(m);
+        return 0;
+}
+
+static int on_bus_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        log_warning("Lost the system bus (dbus stopped or restarted): %s is gone until it is back; trying again",
+                    BUS_NAME);
+        /* No signals into a closed connection; the loop holds a reference
+         * while it dispatches this message, so dropping ours here is safe. */
+        if (m->notifier == &bus_notifier)
+                m->notifier = m->notifier_userdata = NULL;
+        m->bus = sd_bus_close_unref(m->bus);
+        m->bus_retry_n = 0;
+        bus_schedule_retry(m);
+        return 0;
+}
+
+int bus_open(Manager *m) {
+        int r;
+
+        m->bus_retry_n = 0;
+        r = bus_connect(m);
+        if (r < 0) {
+                /* dbus may come later (started after us, or restarted): keep trying, quietly. */
+                bus_schedule_retry(m);
+                return r;
+        }
         log_info("Acquired %s on the system bus", BUS_NAME);
         return 0;
 }
 
 void bus_close(Manager *m) {
+        m->bus_retry = sd_event_source_disable_unref(m->bus_retry);
         if (m->notifier == &bus_notifier)
                 m->notifier = m->notifier_userdata = NULL;
         m->bus = sd_bus_flush_close_unref(m->bus);
 }
-

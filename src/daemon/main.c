@@ -15,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "preflight.h"
 #include "test-hooks.h"
 
 #include <systemd/sd-daemon.h>
@@ -125,8 +126,21 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "%s", config->warnings);
         if (test_config) {
                 _cleanup_(freep) char *dump = config_to_string(config);
+                char why[256];
                 printf("%s: configuration OK\n%s", path, dump ? dump : "");
                 config_free(config);
+                /* The service runs as its own user: a file only root can read
+                 * passes here and fails there (umask 077). */
+                r = preflight_user_can_read(path, SERVICE_USER, why, sizeof why);
+                if (r > 0)
+                        fprintf(stderr, "The service's user %s can read %s.\n", SERVICE_USER, path);
+                else if (r == 0)
+                        fprintf(stderr,
+                                "Warning: the service's user %s cannot read %s: %s. igmpproxy.service would fail to "
+                                "start; make it readable, e.g. chmod 0644 %s (or chgrp %s and chmod 0640).\n",
+                                SERVICE_USER, path, why, path, SERVICE_USER);
+                else
+                        fprintf(stderr, "Whether the service's user %s can read %s: %s.\n", SERVICE_USER, path, why);
                 return 0;
         }
 

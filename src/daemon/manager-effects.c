@@ -272,8 +272,14 @@ static void apply_event(Manager *m, const Effect *e) {
                 manager_notify(m, group_changed, true, e->group, ctx.interface);
                 break;
         case EVENT_UPSTREAM_LEFT:
-                ctx.message_id = MSG_UPSTREAM_LEFT;
-                log_ctx(LOG_INFO, &ctx, "Left %s upstream on %s", g, ctx.interface);
+                if (e->count == 0) { /* the upstream interface is gone: nothing was sent */
+                        ctx.message_id = MSG_UPSTREAM_DROPPED;
+                        log_ctx(LOG_INFO, &ctx, "Dropped %s upstream on %s: the interface is lost, no leave sent",
+                                g, ctx.interface);
+                } else {
+                        ctx.message_id = MSG_UPSTREAM_LEFT;
+                        log_ctx(LOG_INFO, &ctx, "Left %s upstream on %s", g, ctx.interface);
+                }
                 manager_notify(m, group_changed, false, e->group, ctx.interface);
                 break;
         case EVENT_REFRESH_CYCLE:
@@ -367,6 +373,24 @@ static void update_timer(Manager *m) {
                 log_error_errno(r, "Failed to arm timer: %m");
 }
 
+/* The core could not allocate: a membership, group or route was not created,
+ * or effects were dropped. Said at once, at most every 10 s, with the totals:
+ * the daemon is no longer doing all it should. */
+static void check_memory(Manager *m) {
+        const ProxyStats *s = proxy_stats(m->proxy);
+
+        if (s->alloc_failures == m->alloc_failures_seen && s->effects_lost == m->effects_lost_seen)
+                return;
+        if (!log_ratelimit_ok(&m->oom_log, manager_now(m), 10 * USEC_PER_SEC, 1))
+                return;
+        m->alloc_failures_seen = s->alloc_failures;
+        m->effects_lost_seen = s->effects_lost;
+        log_error("Out of memory: %" PRIu64 " membership, group or route record(s) not created and %" PRIu64
+                  " effect(s) (sends, routes, events) lost so far; receivers may miss streams until memory is "
+                  "freed (restart igmpproxy if this repeats)",
+                  s->alloc_failures, s->effects_lost);
+}
+
 void manager_apply_effects(Manager *m) {
         /* Index walk: an ACTIVITY_POLL answer can append effects while we go. */
         for (size_t i = 0; i < proxy_n_effects(m->proxy); i++) {
@@ -392,6 +416,7 @@ void manager_apply_effects(Manager *m) {
                 }
         }
         proxy_effects_clear(m->proxy);
+        check_memory(m);
         update_timer(m);
         manager_update_status(m);
 }

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "messages.h"
 #include "mroute.h"
+#include "preflight.h"
 
 static int iface_ipv4(const char *name, in4_t *ret_addr, uint8_t *ret_prefixlen) {
         struct ifaddrs *list = NULL;
@@ -43,6 +44,27 @@ static int iface_ipv4(const char *name, in4_t *ret_addr, uint8_t *ret_prefixlen)
         }
         freeifaddrs(list);
         return r;
+}
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
+#endif
+
+/* Whether the link has carrier (IFF_LOWER_UP: the cable or the ONT is there).
+ * SIOCGIFFLAGS has only the low 16 flag bits; getifaddrs() has them all. */
+static bool iface_carrier(const char *name) {
+        struct ifaddrs *list = NULL;
+        bool carrier = true; /* unknown: as if there were, no refresh is triggered */
+
+        if (getifaddrs(&list) < 0)
+                return carrier;
+        for (struct ifaddrs *a = list; a; a = a->ifa_next)
+                if (a->ifa_addr && a->ifa_addr->sa_family == AF_PACKET && strcmp(a->ifa_name, name) == 0) {
+                        carrier = a->ifa_flags & IFF_LOWER_UP;
+                        break;
+                }
+        freeifaddrs(list);
+        return carrier;
 }
 
 /* Why an interface cannot serve now (NULL: it can): it must exist, be up
@@ -74,6 +96,7 @@ static IfaceWait *wait_get(Manager *m, const char *name, bool create) {
         snprintf(m->waits[m->n_waits].name, IFNAMSIZ, "%s", name);
         m->waits[m->n_waits].reason = NULL;
         m->waits[m->n_waits].was_active = false;
+        m->waits[m->n_waits].vif_failed = false;
         return &m->waits[m->n_waits++];
 }
 
@@ -120,6 +143,56 @@ static void set_mtu(Manager *m, int vif, const char *name) {
         (void) proxy_set_iface_mtu(m->proxy, vif, (unsigned) ifr.ifr_mtu);
 }
 
+/* An interface that could serve got no VIF (err): logged once per reason,
+ * kept waiting (a rescan tries again, e.g. when a VIF is freed) and skipped,
+ * so that start-up and the rescan go on with the others. */
+static int vif_failed(Manager *m, IfaceWait *w, const char *name, IfaceRole role, unsigned ifindex, in4_t addr,
+                      int err) {
+        const char *why = err == -ENOSPC || err == -ENFILE ? "no free VIF, the kernel has 32" : "MRT_ADD_VIF failed";
+
+        if (!w)
+                w = wait_get(m, name, true);
+        if (!w || w->reason != why)
+                log_error_errno(err, "%s (%s): cannot add a VIF: %m; skipped, waiting for it", name,
+                                iface_role_to_string(role));
+        if (w) {
+                w->reason = why;
+                w->vif_failed = true;
+                w->ifindex = (int) ifindex;
+                w->role = role;
+                w->addr = addr;
+        }
+        return 0;
+}
+
+/* AltNet= sources lie outside the upstream's subnet: a strict reverse-path
+ * filter (rp_filter 1, the larger of the interface's and "all" counts) drops
+ * their packets unless a route to them leads back through the upstream. The
+ * daemon cannot change it (ProtectKernelTunables=): it names the sysctl. */
+static void check_rp_filter(const char *name, int ifindex, const IfaceConfig *ic) {
+        char which[96];
+        int iface = 0, all = 0, r;
+
+        if (!ic || ic->n_altnets == 0)
+                return;
+        r = preflight_rp_filter(ifindex, &iface, &all);
+        if (r < 0) {
+                log_debug_errno(r, "%s: cannot read rp_filter over rtnetlink: %m", name);
+                return;
+        }
+        if (MAX(iface, all) != 1)
+                return;
+        if (iface == 1)
+                snprintf(which, sizeof which, "net.ipv4.conf.%s.rp_filter%s", name,
+                         all == 1 ? " and net.ipv4.conf.all.rp_filter" : "");
+        else
+                snprintf(which, sizeof which, "net.ipv4.conf.all.rp_filter");
+        log_warning("%s: rp_filter is strict (%s = 1): multicast from the AltNet= sources outside %s's subnet is "
+                    "dropped unless a route to them leads back through %s; set %s to 2 (loose) or 0, e.g. in "
+                    "/etc/sysctl.d/",
+                    name, which, name, name, which);
+}
+
 static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceConfig *ic) {
         char a[IN4_STRLEN];
         unsigned ifindex = 0;
@@ -145,14 +218,16 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
         }
         vif = proxy_add_iface(m->proxy, (int) ifindex, name, role, addr, plen, ic, manager_now(m));
         if (vif < 0)
-                return log_error_errno(vif, "Failed to add interface %s: %m", name);
+                return vif_failed(m, w, name, role, ifindex, addr, vif);
         if (role == ROLE_UPSTREAM)
                 set_mtu(m, vif, name);
         r = mroute_add_vif(m->fd, vif, (int) ifindex, ic ? ic->threshold : 1, ic ? ic->ratelimit : 0);
         if (r < 0) {
                 proxy_remove_iface(m->proxy, vif, manager_now(m));
-                return log_error_errno(r, "Failed to add VIF %d for %s: %m", vif, name);
+                return vif_failed(m, w, name, role, ifindex, addr, r);
         }
+        if (role == ROLE_UPSTREAM)
+                check_rp_filter(name, (int) ifindex, ic);
         if (role == ROLE_DOWNSTREAM) {
                 r = igmp_socket_router_groups(m->fd, (int) ifindex, true);
                 if (r < 0)
@@ -167,6 +242,7 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
                 .prefixlen = plen,
                 .threshold = ic ? ic->threshold : 1,
                 .ratelimit = ic ? ic->ratelimit : 0,
+                .carrier = iface_carrier(name),
         };
         snprintf(m->vifs[vif].name, sizeof m->vifs[vif].name, "%s", name);
         if (w && w->was_active) {
@@ -179,6 +255,7 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
         if (w) {
                 w->reason = NULL;
                 w->was_active = true;
+                w->vif_failed = false;
         }
         if (role == ROLE_DOWNSTREAM)
                 describe_bridge(m, name);
@@ -282,6 +359,16 @@ int manager_rescan(Manager *m) {
                 }
                 if (mi->role == ROLE_UPSTREAM)
                         set_mtu(m, v, mi->name);
+                bool carrier = iface_carrier(mi->name);
+                if (carrier != mi->carrier) {
+                        mi->carrier = carrier;
+                        log_info("%s: carrier %s", mi->name, carrier ? "back" : "lost");
+                        /* The cable or the ONT is back: the upstream router may
+                         * have lost every membership meanwhile; report them now,
+                         * as after an address change, not at the next cycle. */
+                        if (carrier && mi->role == ROLE_UPSTREAM)
+                                proxy_refresh_now(m->proxy, manager_now(m));
+                }
                 if (addr != mi->addr || plen != mi->prefixlen) {
                         char a[IN4_STRLEN];
                         (void) proxy_set_iface_address(m->proxy, v, addr, plen);

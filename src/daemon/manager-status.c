@@ -65,8 +65,10 @@ void manager_update_status(Manager *m) {
                 left -= (size_t) n;
         }
         for (size_t k = 0; k < m->n_waits && left > 48; k++)
-                if (m->waits[k].reason && config_find_iface(m->config, m->waits[k].name)) {
+                if (m->waits[k].reason && (m->waits[k].vif_failed || config_find_iface(m->config, m->waits[k].name))) {
                         n = snprintf(p, left, "; waiting for %s (%s)", m->waits[k].name, m->waits[k].reason);
+                        if (n < 0 || (size_t) n >= left)
+                                n = (int) left - 1; /* truncated: the buffer is full */
                         p += n;
                         left -= (size_t) n;
                 }

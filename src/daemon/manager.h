@@ -30,12 +30,20 @@ typedef struct ManagedIface {
         uint8_t prefixlen;
         unsigned threshold;
         unsigned ratelimit;
+        bool carrier;          /* IFF_LOWER_UP at the last rescan */
 } ManagedIface;
 
 typedef struct IfaceWait {
         char name[IFNAMSIZ];
         const char *reason;    /* why it is not in service now, NULL if it is */
         bool was_active;       /* was in service once: announce its return */
+        /* It exists and is usable but got no VIF (the core's or the kernel's
+         * 32 are taken, or MRT_ADD_VIF failed): skipped, listed by STATUS=
+         * and ListInterfaces (VIF -1) even when it is not configured. */
+        bool vif_failed;
+        int ifindex;
+        IfaceRole role;
+        in4_t addr;
 } IfaceWait;
 
 typedef struct LogRatelimit {
@@ -71,6 +79,9 @@ typedef struct Manager {
         IfaceWait waits[2 * PROXY_MAX_VIFS];
         LogRatelimit stall_log;
         LogRatelimit group_limit_log;
+        LogRatelimit oom_log;
+        uint64_t alloc_failures_seen; /* the core's counts last logged */
+        uint64_t effects_lost_seen;
         size_t n_waits;
         usec_t watchdog_usec;      /* 0: no watchdog */
         bool watchdog_unhealthy;   /* pings withheld, logged once */
@@ -86,6 +97,8 @@ typedef struct Manager {
         IgmpGroupRecord *v3_records;
         size_t n_v3_records, cap_v3_records;
         sd_bus *bus;               /* NULL: running without D-Bus (bus.c) */
+        sd_event_source *bus_retry; /* joining the bus again (bus.c), NULL if not pending */
+        unsigned bus_retry_n;      /* attempts since the bus was lost or first failed */
         const ManagerNotifier *notifier;
         void *notifier_userdata;
 } Manager;

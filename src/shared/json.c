@@ -68,8 +68,20 @@ static void put_quoted(JsonWriter *j, const char *s) {
                 } else if (*p < 0x20) {
                         snprintf(esc, sizeof esc, "\\u%04x", *p);
                         puts_(j, esc);
-                } else
+                } else if (*p < 0x80)
                         put(j, (const char *) p, 1);
+                else {
+                        /* JSON is UTF-8: a byte outside a valid sequence (an
+                         * interface name may have one) becomes the text \xNN. */
+                        size_t len = utf8_sequence_len(p);
+                        if (len == 0) {
+                                snprintf(esc, sizeof esc, "\\\\x%02x", *p);
+                                puts_(j, esc);
+                        } else {
+                                put(j, (const char *) p, len);
+                                p += len - 1;
+                        }
+                }
         }
         put(j, "\"", 1);
 }

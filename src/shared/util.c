@@ -204,3 +204,62 @@ uint64_t rng_next(Rng *r) {
 uint64_t rng_below(Rng *r, uint64_t n) {
         return n == 0 ? 0 : rng_next(r) % n;
 }
+
+size_t utf8_sequence_len(const unsigned char *s) {
+        size_t len;
+        uint32_t c;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+                len = 2;
+                c = s[0] & 0x1f;
+        } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+                len = 3;
+                c = s[0] & 0x0f;
+        } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+                len = 4;
+                c = s[0] & 0x07;
+        } else
+                return 0;
+        for (size_t k = 1; k < len; k++) {
+                if ((s[k] & 0xc0) != 0x80)
+                        return 0; /* also stops at the terminating NUL */
+                c = (c << 6) | (s[k] & 0x3f);
+        }
+        if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        return len;
+}
+
+const char *utf8_escape(const char *s, char *buf, size_t n) {
+        const unsigned char *p = (const unsigned char *) s;
+        size_t o = 0, len;
+        bool valid = true;
+
+        for (const unsigned char *q = p; *q; q += len)
+                if ((len = utf8_sequence_len(q)) == 0) {
+                        valid = false;
+                        break;
+                }
+        if (valid || n == 0)
+                return s;
+        while (*p && o + 1 < n) {
+                len = utf8_sequence_len(p);
+                if (len == 0) {
+                        if (o + 5 > n)
+                                break;
+                        snprintf(buf + o, n - o, "\\x%02x", *p);
+                        o += 4;
+                        p++;
+                } else {
+                        if (o + len + 1 > n)
+                                break;
+                        memcpy(buf + o, p, len);
+                        o += len;
+                        p += len;
+                }
+        }
+        buf[o] = '\0';
+        return buf;
+}

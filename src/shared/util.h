@@ -72,6 +72,16 @@ static inline bool in4_is_link_local_multicast(in4_t a) {
 /* Formats into a caller-provided buffer of at least IN4_STRLEN bytes. */
 #define IN4_STRLEN 16
 const char *in4_to_string(in4_t a, char buf[static IN4_STRLEN]);
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 if s does not start one
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
+size_t utf8_sequence_len(const unsigned char *s);
+/* s itself when it is valid UTF-8; otherwise buf with each byte that is not
+ * part of a valid sequence written as the four characters \xNN (D-Bus
+ * strings must be UTF-8; Linux interface names need not be). An interface
+ * name (< IFNAMSIZ bytes) fits in UTF8_ESCAPED_IFNAME bytes. */
+#define UTF8_ESCAPED_IFNAME (4 * 16 + 1)
+const char *utf8_escape(const char *s, char *buf, size_t n);
 /* Parses dotted quad; returns 0 or -EINVAL. Strict: exactly 4 decimal parts 0..255. */
 int in4_from_string(const char *s, in4_t *ret);
 

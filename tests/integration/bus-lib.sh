@@ -60,7 +60,14 @@ bus_start() {
   <includedir>$BUS_DIR/system.d</includedir>
 </busconfig>
 EOF2
+        bus_launch
+        pass "private system-like bus up (pid $BUS_PID) with the shipped policy"
+}
+
+# bus_launch: (re)starts the private dbus-daemon on the same socket path (bus_start did the rest).
+bus_launch() {
         local addr
+        rm -f "$BUS_DIR/pid" "$BUS_DIR/system_bus_socket"
         # --fork returns once the socket listens; fd 3 gets the PID. The shipped policy names
         # user igmpproxy, which may not exist here: dbus-daemon warns and goes on.
         addr=$(timeout 10 dbus-daemon --config-file="$BUS_DIR/bus.conf" \
@@ -72,8 +79,20 @@ EOF2
         BUS_PID=$(cat "$BUS_DIR/pid")
         LAB_PIDS+=("$BUS_PID")
         chmod 755 "$BUS_DIR"
-        export DBUS_SYSTEM_BUS_ADDRESS=$addr
-        pass "private system-like bus up (pid $BUS_PID) with the shipped policy"
+        # Without the ",guid=": like the real system bus address, it stays right when the bus is
+        # restarted (sd-bus refuses a server whose guid differs from the address's).
+        export DBUS_SYSTEM_BUS_ADDRESS=${addr%%,guid=*}
+}
+
+# bus_stop: stops the private dbus-daemon (SIGTERM, by PID), bounded 5 s.
+bus_stop() {
+        local i
+        kill -TERM "$BUS_PID" 2>/dev/null
+        for ((i = 0; i < 50; i++)); do
+                kill -0 "$BUS_PID" 2>/dev/null || return 0
+                sleep 0.1
+        done
+        kill -KILL "$BUS_PID" 2>/dev/null
 }
 
 B() {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# test-ctl.sh - igmpproxyctl (every verb, tables and JSON, exit codes, daemon not running) and
+# test-ctl.sh - igmpproxyctl (every verb, tables and JSON, exit codes, daemon not running, daemon
+# running without its bus name: exit 3 and 4, in PID namespaces of their own) and
 # hooks/igmpproxy-dispatcher run the way NetworkManager ($1 $2) and networkd-dispatcher ($IFACE,
 # $STATE) run it, against the real daemon in the netns lab on a private system-like bus:
 # an interface named in the configuration that appears later is taken into service by the hook
@@ -25,10 +26,13 @@ cfg=$(CFG_EXTRA=$'[Interface vlan30]\nRole=downstream' lab_std_config igmpproxy.
 cp "$cfg" "$LAB_TMP/igmpproxy.ini.good"
 
 # ctl_rc WANT TEXT ARGS...: runs igmpproxyctl, output to $LAB_TMP/ctl.out, checks the exit status.
+# With CTL_ALONE=1 it runs in a PID namespace of its own, where no igmpproxy of this machine is
+# seen (igmpproxyctl looks for the daemon's process when the bus name is missing).
 ctl_rc() {
-        local want=$1 text=$2 rc
+        local want=$1 text=$2 rc wrap=()
         shift 2
-        timeout 20 "$CTL" "$@" >"$LAB_TMP/ctl.out" 2>&1
+        [ "${CTL_ALONE:-}" = 1 ] && wrap=(unshare --pid --fork --mount-proc)
+        timeout 20 "${wrap[@]}" "$CTL" "$@" >"$LAB_TMP/ctl.out" 2>&1
         rc=$?
         if [ "$rc" = "$want" ]; then pass "$text (exit $rc)"; else fail "$text (exit $rc, wanted $want)"; fi
         diag "$(head -n 12 "$LAB_TMP/ctl.out")"
@@ -38,10 +42,36 @@ prop() {
 }
 
 # ---- not running
-ctl_rc 3 "status with no daemon: exit 3" status
+CTL_ALONE=1 ctl_rc 3 "status with no daemon: exit 3" status
 check "one line: igmpproxy is not running (...)" test "$(cat "$LAB_TMP/ctl.out")" = \
         "igmpproxy is not running (org.igmpproxy.Movistar not on the system bus)"
-ctl_rc 3 "groups with no daemon: exit 3" groups
+CTL_ALONE=1 ctl_rc 3 "groups with no daemon: exit 3" groups
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$LAB_TMP/nonexistent CTL_ALONE=1 ctl_rc 3 "no system bus at all: exit 3" status
+check "... igmpproxy is not running (cannot connect to the system bus: ...)" \
+        grep -q "^igmpproxy is not running (cannot connect to the system bus: " "$LAB_TMP/ctl.out"
+# ---- running without its bus name: the daemon with --no-bus and igmpproxyctl in one PID
+# namespace of their own (the daemon in RTR, where the lab's interfaces are).
+# shellcheck disable=SC2016 # expanded by the inner shell
+lab_exec rtr unshare --pid --fork --mount-proc sh -c '
+        "$1" --no-bus "$2" >"$3/nobus.log" 2>&1 &
+        d=$!
+        for i in $(seq 50); do
+                "$4" status >"$3/ctl.out" 2>&1
+                rc=$?
+                [ "$rc" != 3 ] && break
+                sleep 0.1
+        done
+        DBUS_SYSTEM_BUS_ADDRESS=unix:path=$3/nonexistent "$4" status >"$3/ctl2.out" 2>&1
+        echo "$rc $?" >"$3/ctl.rc"
+        kill "$d"
+        wait "$d"' sh "$IGMPPROXY" "$cfg" "$LAB_TMP" "$CTL"
+read -r rc rc2 <"$LAB_TMP/ctl.rc"
+check "the daemon runs with --no-bus: igmpproxyctl status exits 4, not 3 (exit $rc)" test "$rc" = 4
+diag "$(cat "$LAB_TMP/ctl.out")"
+check "... says it runs (its PID) and what gives it the name" \
+        grep -Eq "^igmpproxy is running \(PID [0-9]+\) but cannot be reached: org.igmpproxy.Movistar not on the system bus\. .*bus policy \(/.*/dbus-1/system.d/org.igmpproxy.Movistar.conf\)" "$LAB_TMP/ctl.out"
+check "... and with no system bus at all: exit 4 too ($rc2)" \
+        test "$rc2" = 4 -a "$(grep -c "igmpproxy is running (PID" "$LAB_TMP/ctl2.out")" = 1
 t0=$(lab_now)
 IFACE=vlan2 STATE=routable timeout 10 "$HOOK"
 rc=$?
@@ -184,6 +214,6 @@ IFACE=vlan2 STATE=routable timeout 10 "$HOOK"
 rc=$?
 t1=$(lab_now)
 check "hook after the daemon stopped: exit 0 ($rc) in < 1 s" awk -v a="$t0" -v b="$t1" -v rc="$rc" 'BEGIN{exit !(rc == 0 && b - a < 1)}'
-ctl_rc 3 "igmpproxyctl after the daemon stopped: exit 3" status
+CTL_ALONE=1 ctl_rc 3 "igmpproxyctl after the daemon stopped: exit 3" status
 
 lab_done

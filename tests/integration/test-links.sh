@@ -282,17 +282,21 @@ for tag, nxt, new in (("addr", "t.B-swap", "198.18.0.3"), ("swap", "t.B.end", "1
 assert ok
 PY
 
-check_py "B: the daemon logged the losses and returns, and no send errors" <<'PY'
+check_py "B: the daemon logged the losses (the group dropped, no leave claimed) and returns, and no send errors" <<'PY'
 import labq, labx
 L = labx.log_lines(labq.tmp("b.log"))
 lost = [l for l in L if "upstream lost" in l]
 back = [l for l in L if "vlan2: back in service" in l or "vlan2: address now" in l]
 err = [l for l in L if "Failed to send" in l or "Failed to remove" in l or "Failed to add" in l]
-for l in lost + back:
+# At each loss the joined group is dropped without a leave (none can be sent): its own message.
+dropped = [l for l in L if "upstream on vlan2: the interface is lost, no leave sent" in l]
+left = [l for l in L if l.split(">", 1)[-1].startswith("Left ")]
+for l in lost + back + dropped[:2]:
     print("   ", l[:160])
-print("failures logged: %d %s" % (len(err), err[:3]))
+print("failures logged: %d %s; 'Dropped' lines: %d; 'Left' lines: %d" % (len(err), err[:3], len(dropped), len(left)))
 assert len(lost) >= 3 and len(back) >= 4
 assert not err
+assert len(dropped) == len(lost)
 PY
 
 check_py "C: vlan20 down drops deco3's membership (leave upstream within 1 s); deco1 unaffected" <<'PY'

@@ -3,8 +3,9 @@
 # test-systemd.sh - the daemon as a systemd service, for real: systemd 252 boots as PID 1 in a
 # throw-away container (tests/systemd/sdc.sh: an overlay of this machine's tree, its own
 # namespaces), with the build installed into it exactly as meson installs it (meson install
-# --destdir, then the unit linked into the container's unit path, systemd-sysusers and
-# journalctl --update-catalog run as a package would). The lab's veth links vlan2 and vlan10
+# --destdir, the unit linked into the container's unit path; then "meson install" without
+# DESTDIR inside the container, whose install hook runs systemd-sysusers and journalctl
+# --update-catalog and installs /etc/igmpproxy.conf from the example if there is none). The lab's veth links vlan2 and vlan10
 # are moved into the container's network namespace: the upstream emulator and the decos stay
 # outside. Checks:
 #  * systemctl start returns with the unit active only after READY=1 (the daemon's "started"
@@ -48,16 +49,7 @@ sd_container_prereqs /usr/lib/systemd/systemd systemctl journalctl unshare nsent
 sd_dirs_from_build || lab_bail "cannot read the install plan of $MESON_BUILD_ROOT"
 
 SDC_UP=
-# shellcheck disable=SC2317 # the EXIT trap
-sd_cleanup() {
-        local rc=$?
-        if [ -n "$SDC_UP" ]; then
-                SDC_STATE=$LAB_TMP timeout 30 "$SDC" stop "$NAME" >/dev/null 2>&1
-        fi
-        (exit "$rc")
-        lab_cleanup
-}
-trap sd_cleanup EXIT
+trap sdc_lab_cleanup EXIT
 
 X() { timeout 20 env SDC_STATE="$LAB_TMP" "$SDC" exec "$NAME" "$@"; }
 prop() { X systemctl show -p "$1" --value igmpproxy.service; }
@@ -92,24 +84,24 @@ CPID=$(SDC_STATE=$LAB_TMP "$SDC" pid "$NAME")
 [ "$(X cat /proc/1/comm)" = systemd ] || lab_bail "PID 1 in the container is not systemd"
 
 # The router's links into the container; its network namespace becomes the lab's "rtr".
-RTR_OLD=$(lab_ns rtr)
-ip -n "$RTR_OLD" link set vlan2 netns "$CPID" || lab_bail "cannot move vlan2 into the container"
-ip -n "$RTR_OLD" link set vlan10 netns "$CPID" || lab_bail "cannot move vlan10 into the container"
-ip netns attach "${LAB_PFX}ctr" "$CPID" || lab_bail "cannot name the container's network namespace"
-LAB_NS_CREATED+=("${LAB_PFX}ctr")
-LAB_NSMAP[rtr]=${LAB_PFX}ctr
-lab_exec rtr ip link set lo up
-lab_exec rtr ip addr add 198.18.0.2/24 dev vlan2
-lab_exec rtr ip link set vlan2 up
-lab_exec rtr ip addr add 198.18.1.1/24 dev vlan10
-lab_exec rtr ip link set vlan10 up
-lab_sysctl rtr net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-        net.ipv4.conf.vlan2.rp_filter=0 net.ipv4.conf.vlan10.rp_filter=0 net.ipv4.ip_forward=1
+sdc_lab_take_rtr "$CPID" "${LAB_PFX}ctr"
 
-# What a package's postinst does: the user, the catalog. Then the configuration.
-check "systemd-sysusers creates the unit's user igmpproxy from the installed sysusers.d entry" \
-        X sh -c 'systemd-sysusers && getent passwd igmpproxy'
-check "journalctl --update-catalog takes the installed catalog" X journalctl --update-catalog
+# "meson install" into the container's live root (no DESTDIR; the root is a throw-away overlay):
+# its install hook creates the user (systemd-sysusers), compiles the catalog and installs the
+# example as /etc/igmpproxy.conf, readable by the user; a second install keeps that file.
+X rm -f /etc/igmpproxy.conf
+check "meson install without DESTDIR in the container" \
+        X meson install -C "$MESON_BUILD_ROOT" --no-rebuild --quiet
+check "... created the unit's user igmpproxy (systemd-sysusers): $(X getent passwd igmpproxy)" \
+        X sh -c 'getent passwd igmpproxy | grep -q ":/usr/sbin/nologin$"'
+check "... compiled the catalog (journalctl --list-catalog knows $(msg_id MSG_UPSTREAM_JOINED))" \
+        grep -q "^$(msg_id MSG_UPSTREAM_JOINED) " <(X journalctl --list-catalog --no-pager)
+EXAMPLE=${IGMPPROXY_DATADIR:-${IGMPPROXY_MANDIR%/man}}/doc/igmpproxy/examples/igmpproxy.conf
+check "... installed the example ($EXAMPLE) as /etc/igmpproxy.conf, mode $(X stat -c %a /etc/igmpproxy.conf)" \
+        X sh -c "cmp '$EXAMPLE' /etc/igmpproxy.conf && test \"\$(stat -c %a /etc/igmpproxy.conf)\" = 644"
+X sh -c 'echo "# mine" >> /etc/igmpproxy.conf'
+check "... and a second meson install leaves an existing /etc/igmpproxy.conf alone" \
+        X sh -c "meson install -C '$MESON_BUILD_ROOT' --no-rebuild --quiet && tail -n 1 /etc/igmpproxy.conf | grep -qx '# mine'"
 # The bus policy: meson puts it under the prefix (/usr/local/share/dbus-1/system.d), which
 # dbus-daemon does not read; a package ships it in /usr/share/dbus-1/system.d. Copy it there and
 # have dbus-daemon reread its configuration (if it is running yet; else it reads it at start).
@@ -313,7 +305,7 @@ j = labq.load(labq.tmp("journal-wd.jsonl"))
 t = float(open(labq.tmp("t.stall")).read())
 after = [e for e in j if int(e["__MONOTONIC_TIMESTAMP"]) / 1e6 >= t]
 msgs = [(round(int(e["__MONOTONIC_TIMESTAMP"]) / 1e6 - t, 3), e.get("MESSAGE")) for e in after
-        if e.get("_PID") == "1" or e.get("SYSLOG_IDENTIFIER") in ("systemd", "igmpproxy-reload")]
+        if e.get("_PID") == "1" or e.get("SYSLOG_IDENTIFIER") in ("systemd", "igmpproxyctl")]
 for m in msgs[:12]:
     print("%+.3f s  %s" % m)
 text = "\n".join(m[1] or "" for m in msgs)

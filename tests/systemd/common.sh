@@ -10,7 +10,7 @@
 #   MESON_BUILD_ROOT       build tree (default: build/ at the top)
 #   IGMPPROXY_SERVICE      the generated unit (default: $MESON_BUILD_ROOT/systemd/igmpproxy.service)
 #   IGMPPROXY_UNITDIR, IGMPPROXY_SYSUSERSDIR, IGMPPROXY_CATALOGDIR, IGMPPROXY_SBINDIR,
-#   IGMPPROXY_LIBEXECDIR, IGMPPROXY_MANDIR   install directories (default: from
+#   IGMPPROXY_BINDIR, IGMPPROXY_MANDIR       install directories (default: from
 #                          meson introspect of the build tree)
 
 SD_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,7 +28,7 @@ import json, os, sys
 inst = json.load(open(sys.argv[1]))
 want = {"igmpproxy.service": "UNITDIR", "igmpproxy.catalog": "CATALOGDIR",
         "igmpproxy.conf": "SYSUSERSDIR", "igmpproxy": "SBINDIR",
-        "igmpproxy-reload": "LIBEXECDIR", "igmpproxy.8": "MANDIR"}
+        "igmpproxyctl": "BINDIR", "igmpproxy.8": "MANDIR"}
 for src, dst in inst.items():
     name = os.path.basename(dst)
     if name == "igmpproxy.conf" and "sysusers" not in dst:
@@ -110,4 +110,40 @@ sd_install_tree() {
                 echo "$out" >&2
                 return 1
         fi
+}
+
+# ---- the netns lab (tests/integration/lib.sh) with a container (sdc.sh): for the tests that
+# source both (test-systemd.sh, test-package.sh). They set SDC (sdc.sh), NAME (the
+# container's name) and SDC_UP=1 once it is booted.
+
+# sdc_lab_cleanup: the EXIT trap: stops the container (if booted), then the lab's cleanup.
+# shellcheck disable=SC2317,SC2153 # the EXIT trap; NAME is the caller's
+sdc_lab_cleanup() {
+        local rc=$?
+        if [ -n "${SDC_UP:-}" ]; then
+                SDC_STATE=$LAB_TMP timeout 30 "$SDC" stop "$NAME" >/dev/null 2>&1
+        fi
+        (exit "$rc")
+        lab_cleanup
+}
+
+# sdc_lab_take_rtr CPID NS: the router's links vlan2 and vlan10 move into the container (host
+# PID CPID of its systemd), whose network namespace is named NS and becomes the lab's "rtr",
+# with the addresses and sysctls lab_setup gave them.
+sdc_lab_take_rtr() {
+        local cpid=$1 ns=$2 old
+        old=$(lab_ns rtr)
+        ip -n "$old" link set vlan2 netns "$cpid" || lab_bail "cannot move vlan2 into the container"
+        ip -n "$old" link set vlan10 netns "$cpid" || lab_bail "cannot move vlan10 into the container"
+        ip netns attach "$ns" "$cpid" || lab_bail "cannot name the container's network namespace"
+        LAB_NS_CREATED+=("$ns")
+        # shellcheck disable=SC2034,SC2154 # lib.sh's associative array
+        LAB_NSMAP[rtr]=$ns
+        lab_exec rtr ip link set lo up
+        lab_exec rtr ip addr add 198.18.0.2/24 dev vlan2
+        lab_exec rtr ip link set vlan2 up
+        lab_exec rtr ip addr add 198.18.1.1/24 dev vlan10
+        lab_exec rtr ip link set vlan10 up
+        lab_sysctl rtr net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+                net.ipv4.conf.vlan2.rp_filter=0 net.ipv4.conf.vlan10.rp_filter=0 net.ipv4.ip_forward=1
 }

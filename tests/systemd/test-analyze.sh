@@ -42,6 +42,9 @@ if ! sd_install_tree "$R"; then
 fi
 unit=$IGMPPROXY_UNITDIR/igmpproxy.service
 sd_check "the installed unit ($unit) is the generated one" cmp "$IGMPPROXY_SERVICE" "$R$unit"
+# meson's install hook (systemd/meson-install-hook.sh) acts on the live system only.
+sd_check "with --destdir the install hook stays out: no etc/igmpproxy.conf in the tree" \
+        test ! -e "$R/etc/igmpproxy.conf"
 sd_check "the catalog and the sysusers.d entry are installed" \
         test -f "$R$IGMPPROXY_CATALOGDIR/igmpproxy.catalog" -a -f "$R$IGMPPROXY_SYSUSERSDIR/igmpproxy.conf"
 # Exec lines name installed programs (absolute paths, "+" prefix allowed).

@@ -197,7 +197,79 @@ START_TEST(test_leave_upstream_when_last_listener_goes) {
         ck_assert_uint_eq(r->at, T0 + SEC(30));
         ck_assert_uint_eq(r->e.version, 2);
         ck_assert_uint_eq(lab_find_event(&l, EVENT_UPSTREAM_LEFT, G1, 0)->at, T0 + SEC(30));
+        ck_assert_uint_eq(lab_find_event(&l, EVENT_UPSTREAM_LEFT, G1, 0)->e.count, 1); /* a leave went out */
         ck_assert_uint_eq(proxy_stats(l.p)->leaves_sent, 1);
+        lab_done(&l);
+}
+END_TEST
+
+/* Arming a timer never allocates: each owner (membership, group)
+ * reserved heap room when it was created, and gives it back when it goes.
+ * Checked by the heap's address across arming every reserved timer, and by
+ * the invariant armed <= reserved <= capacity through a workload. */
+START_TEST(test_timers_reserved_at_creation) {
+        TimerQ q = {};
+        Timer t[100];
+        Timer **heap;
+        Config c = defaults();
+        Lab l;
+        size_t base;
+
+        ck_assert_int_eq(timerq_reserve(&q, 100), 0);
+        heap = q.heap;
+        for (int k = 0; k < 100; k++) {
+                timer_init(&t[k], 0);
+                ck_assert_int_eq(timerq_arm(&q, &t[k], (usec_t) (100 - k)), 0);
+        }
+        ck_assert_ptr_eq(q.heap, heap); /* no realloc while arming */
+        ck_assert_uint_ge(q.cap, q.reserved);
+        timerq_done(&q);
+
+        lab_init(&l, &c, true);
+        base = l.p->timers.reserved;
+        /* refresh, refresh step, activity look, the upstream host's answer
+         * and compat timers, and two per interface slot */
+        ck_assert_uint_eq(base, 5 + 2 * PROXY_MAX_VIFS);
+        lab_advance_to(&l, T0 + SEC(1));
+        for (int g = 0; g < 300; g++) {
+                lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, IN4(239, 9, g / 256, g % 256), 2);
+                lab_report(&l, LAB_DOWN2_IFINDEX, HOST_C, IN4(239, 9, g / 256, g % 256), 2);
+                proxy_handle_nocache(l.p, l.up, SRC1, IN4(239, 9, g / 256, g % 256), l.now);
+        }
+        /* 300 groups: 2 memberships (2 timers each) and the group (3: repeat,
+         * response, refresh); routes have no timer (activity.c reads them). */
+        ck_assert_uint_eq(l.p->timers.reserved, base + 300 * (2 * 2 + 3));
+        ck_assert_uint_le(l.p->timers.n, l.p->timers.reserved);
+        ck_assert_uint_le(l.p->timers.reserved, l.p->timers.cap);
+        /* Everything expires (GMI, route idle): the room is given back. */
+        lab_advance_to(&l, T0 + SEC(1000));
+        ck_assert_uint_eq(l.p->timers.reserved, base);
+        ck_assert_uint_eq(proxy_stats(l.p)->alloc_failures, 0);
+        ck_assert_uint_eq(proxy_stats(l.p)->effects_lost, 0);
+        lab_done(&l);
+}
+END_TEST
+
+/* The upstream interface goes away: its groups are dropped without a leave
+ * (nothing can be sent), and the event says so (count 0), so that the journal
+ * does not claim a leave was sent. */
+START_TEST(test_upstream_lost_drops_without_leave) {
+        Config c = defaults();
+        const Rec *r;
+        Lab l;
+
+        lab_init(&l, &c, true);
+        lab_advance_to(&l, T0 + SEC(1));
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        ck_assert(proxy_group_joined(l.p, G1));
+        lab_advance_to(&l, T0 + SEC(5));
+        proxy_remove_iface(l.p, l.up, T0 + SEC(5));
+        lab_collect(&l);
+        r = lab_find_event(&l, EVENT_UPSTREAM_LEFT, G1, 0);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_uint_eq(r->e.count, 0);
+        ck_assert_uint_eq(lab_count(&l, EFFECT_SEND_LEAVE, G1), 0);
+        ck_assert_uint_eq(proxy_stats(l.p)->leaves_sent, 0);
         lab_done(&l);
 }
 END_TEST
@@ -1417,6 +1489,8 @@ static Suite *proxy_suite(void) {
         tcase_add_test(tc, test_report_version_follows_config);
         tcase_add_test(tc, test_more_listeners_no_more_joins);
         tcase_add_test(tc, test_leave_upstream_when_last_listener_goes);
+        tcase_add_test(tc, test_upstream_lost_drops_without_leave);
+        tcase_add_test(tc, test_timers_reserved_at_creation);
         tcase_add_test(tc, test_leave_cancels_join_repeats);
         tcase_add_test(tc, test_upstream_blacklist_blocks_join);
         tcase_add_test(tc, test_upstream_whitelist_blocks_join);

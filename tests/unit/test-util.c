@@ -409,6 +409,27 @@ START_TEST(test_rng_below) {
 }
 END_TEST
 
+/* Interface names are bytes; D-Bus strings and JSON must be UTF-8. */
+START_TEST(test_utf8_escape) {
+        char buf[UTF8_ESCAPED_IFNAME];
+        const char *plain = "vlan2", *accent = "eth\xc3\xa9"; /* "eth" + U+00E9 */
+
+        ck_assert_ptr_eq(utf8_escape(plain, buf, sizeof buf), plain); /* valid: as is, no copy */
+        ck_assert_ptr_eq(utf8_escape(accent, buf, sizeof buf), accent);
+        ck_assert_str_eq(utf8_escape("w\xffx", buf, sizeof buf), "w\\xffx");
+        ck_assert_str_eq(utf8_escape("\xc3", buf, sizeof buf), "\\xc3");              /* truncated sequence */
+        ck_assert_str_eq(utf8_escape("\xc0\xaf", buf, sizeof buf), "\\xc0\\xaf");     /* overlong "/" */
+        ck_assert_str_eq(utf8_escape("\xed\xa0\x80", buf, sizeof buf), "\\xed\\xa0\\x80"); /* surrogate */
+        ck_assert_str_eq(utf8_escape("a\xc3\xa9\xfe", buf, sizeof buf), "a\xc3\xa9\\xfe"); /* valid kept */
+        /* The longest name (15 bytes, none valid) fits. */
+        ck_assert_str_eq(utf8_escape("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", buf,
+                                     sizeof buf),
+                         "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff");
+        ck_assert_uint_eq(utf8_sequence_len((const unsigned char *) "\xf4\x8f\xbf\xbf"), 4); /* U+10FFFF */
+        ck_assert_uint_eq(utf8_sequence_len((const unsigned char *) "\xf4\x90\x80\x80"), 0); /* above */
+}
+END_TEST
+
 static Suite *util_suite(void) {
         Suite *s = suite_create("util");
         TCase *tc;
@@ -435,6 +456,7 @@ static Suite *util_suite(void) {
         tcase_add_test(tc, test_rng_determinism);
         tcase_add_test(tc, test_rng_zero_seed);
         tcase_add_test(tc, test_rng_below);
+        tcase_add_test(tc, test_utf8_escape);
         suite_add_tcase(s, tc);
 
         return s;
