@@ -15,7 +15,8 @@
 #                         in its namespace): FRR never drops the group, the picture never stops.
 #   yes                   Enabled=yes, IntervalSec=2 behind FRR v2 with ReportVersion=3: refreshes
 #                         as well as answers, all in v2, FRR never drops the group.
-# In every case, 2 s after the join, the daemon's view of the querier on D-Bus and in
+# First, with no FRR: hand-made queries with TTL 64, without Router Alert and from an off-link
+# source are dropped or ignored and counted (D-Bus). In every case, 2 s after the join, the daemon's view of the querier on D-Bus and in
 # igmpproxyctl status (a private bus, bus-lib.sh): FRR's address, version, QRV and query
 # interval, the version our reports use, and the queries FRR sends from the two off-link /32s
 # of up0 counted as QueriesFromOffLink.
@@ -179,6 +180,26 @@ print("intervals between our reports:", labq.fmt(st))
 assert st["n"] >= 3 and st["max"] <= float(os.environ["MAXGAP"])
 EOF
 }
+
+# Validation on the wire, before FRR runs: hand-made v2 queries from UP with TTL 64, without
+# Router Alert, and from an off-link source; none of them is the upstream querier.
+cfg=$(lab_std_config validate.ini)
+lab_start_proxy "$cfg"
+bus_wait_name 5 || fail "validate: the daemon owns $BUS_NAME"
+for q in "--src 198.18.0.1 --ttl 64" "--src 198.18.0.1 --no-ra" "--src 198.19.200.1"; do
+        # shellcheck disable=SC2086
+        lab_exec up "$PYTHON" "$LAB_DIR/frr-pcap.py" query --iface up0 $q
+done
+sleep 0.5
+probe_bus validate
+lab_stop_proxy
+check_py "validate: TTL 64 dropped, no Router Alert and off-link queries ignored, all counted; no querier" <<'EOF'
+import json, labq
+b = json.load(open(labq.tmp("bus-validate.json")))
+print(json.dumps(b, sort_keys=True))
+assert b["PacketsBadTTL"] == 1 and b["QueriesWithoutRouterAlert"] == 1 and b["QueriesFromOffLink"] == 1
+assert b["UpstreamQuerier"] == "" and b["UpstreamQuerierSeen"] is False and b["UpstreamQuerierLastHeardUSec"] == 0
+EOF
 
 for c in "r2f2 2 2" "r3f2 2 3" "r2f3 3 2" "r3f3 3 3"; do
         read -r n fv rv <<<"$c"
