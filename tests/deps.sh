@@ -8,6 +8,10 @@ IGMPPROXY_DEPS=(meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libini
 # throw-away container), dbus (its system bus), util-linux (unshare, nsenter), man-db
 # (systemd-analyze verify checks the Documentation= man pages).
 IGMPPROXY_DEPS+=(systemd dbus util-linux man-db)
+# The router test (tests/systemd/test-router.sh): nftables (nft, nftables.service) and the ISP's
+# DHCP server: dnsmasq-base, the dnsmasq program alone (the "dnsmasq" package would also start a
+# DNS/DHCP service on this machine).
+IGMPPROXY_DEPS+=(nftables dnsmasq-base)
 
 deps_install() {
         local missing=() p

@@ -14,6 +14,7 @@
  *   routes.c     forwarding: (S,G) routes, pending sources
  *   upstream.c   upstream: the host side (reports, repeats, answers, leaves)
  *   stall.c      the stream stall watch
+ *   activity.c   reading the kernel's counters: stall watch and idle routes
  *   refresh.c    the Movistar+ refresh cycle
  *   proxy.c      the RFC 4605 merge and the entry points
  *   views.c      read-only accessors
@@ -36,10 +37,9 @@ enum {
         TIMER_UP_ANSWER,      /* UpstreamHost.answer_timer: v3 answer to a general query (one per link) */
         TIMER_UP_COMPAT,      /* UpstreamHost.compat_timer: an older-version querier timer runs out */
         TIMER_GROUP_REFRESH,  /* UpGroup.refresh_timer: Enabled=auto, the group is due for a refresh */
-        TIMER_ROUTE_IDLE,     /* Route.timer */
         TIMER_REFRESH,        /* Proxy.refresh_timer: next refresh cycle */
         TIMER_REFRESH_STEP,   /* Proxy.step_timer: next slice of a spread cycle */
-        TIMER_STALL,          /* Proxy.stall_timer: look at every joined group's counters */
+        TIMER_ACTIVITY,       /* Proxy.activity_timer: read the kernel's counters (activity.c) */
 };
 
 #define container_of(ptr, type, member) ((type *) ((char *) (ptr) - offsetof(type, member)))
@@ -88,9 +88,9 @@ typedef struct Route {
         struct Route *next;
         in4_t source;
         in4_t group;
-        Timer timer;           /* idle check */
-        uint64_t last_packets;
-        bool polled_once;
+        uint64_t packets;      /* the kernel's count at the last reading */
+        usec_t last_packet;    /* when the kernel last forwarded (or offered) a packet of it */
+        bool seen;             /* in the kernel's table at the last look */
 } Route;
 
 /* A group on the upstream side (RFC 4605 4.1: the merged membership). */
@@ -108,11 +108,11 @@ typedef struct UpGroup {
         Timer refresh_timer;   /* Enabled=auto: last_report + IntervalSec */
         Route *routes;
         size_t n_routes;
-        /* stall watch: packets at the last look, since when unchanged, how long to wait */
-        uint64_t stall_packets;
-        usec_t stall_since;
-        usec_t stall_wait;
-        bool stall_polled;
+        /* stall watch (stall.c) */
+        usec_t last_packet;    /* the last packet of its streams since the join, 0 if none */
+        usec_t stall_wait;     /* silence that counts as a stall now (grows while it lasts) */
+        usec_t stall_reported; /* the last stall report, 0 if none since the join */
+        bool silence_logged;   /* "never carried a stream" said once */
 } UpGroup;
 
 /* Sources recently seen by the kernel for groups without listeners, so that a
@@ -158,7 +158,8 @@ struct Proxy {
         /* refresh cycle */
         Timer refresh_timer;
         Timer step_timer;
-        Timer stall_timer;
+        Timer activity_timer;
+        bool activity_fallback; /* the glue cannot tell idle ages: look at a steady pace */
         in4_t *cycle_groups;
         size_t cycle_n, cycle_pos, cycle_per_step, cycle_sent;
         usec_t cycle_step_usec;
@@ -181,6 +182,16 @@ static inline usec_t core_gmi(const Config *c) {
 /* Other querier present interval: Robustness x Query Interval + Query Response Interval / 2. */
 static inline usec_t core_oqpi(const Config *c) {
         return (usec_t) c->robustness * c->query_interval + c->query_response_interval / 2;
+}
+
+/* The smaller of two time spans, a zero one meaning "off". */
+#define MIN_NONZERO(a, b) ((a) == 0 ? (b) : (b) == 0 ? (a) : MIN((a), (b)))
+
+/* Makes sure the kernel's counters are read by 'when' (activity.c); any file
+ * may ask, so it is no call into activity.c. */
+static inline void activity_arm_by(Proxy *p, usec_t when) {
+        if (!timer_armed(&p->activity_timer) || p->activity_timer.when > when)
+                timerq_arm(&p->timers, &p->activity_timer, when);
 }
 
 /* effects.c */
@@ -215,11 +226,13 @@ Iface *upstream_iface(Proxy *p);
 bool group_upstream_allowed(Proxy *p, in4_t group);
 void groups_drain(Proxy *p);
 
-/* routes.c (also proxy_handle_nocache, proxy_route_activity) */
+/* routes.c (also proxy_handle_nocache) */
 void routes_update(Proxy *p, UpGroup *g);
 void routes_drop(Proxy *p, UpGroup *g);
 void routes_take_pending(Proxy *p, UpGroup *g, usec_t now);
-void routes_timer(Proxy *p, Timer *t);
+Route *route_find(const UpGroup *g, in4_t source);
+void route_counters(Route *r, uint64_t packets, usec_t idle, usec_t now);
+usec_t routes_check_idle(Proxy *p, UpGroup *g, bool complete, usec_t now);
 
 /* upstream.c */
 void upstream_init(Proxy *p);
@@ -233,10 +246,13 @@ void upstream_timer(Proxy *p, Timer *t, usec_t now);
 /* Reload: ReportVersion= may have changed. */
 void upstream_reconfigure(Proxy *p, usec_t now);
 
-/* stall.c (also proxy_group_activity) */
+/* stall.c */
 void stall_on_join(Proxy *p, UpGroup *g, usec_t now);
-void stall_reconfigure(Proxy *p, usec_t now);
-void stall_timer(Proxy *p, usec_t now);
+usec_t stall_check(Proxy *p, UpGroup *g, usec_t now);
+
+/* activity.c (also proxy_route_counters, proxy_activity_done) */
+void activity_timer(Proxy *p, usec_t now);
+void activity_reconfigure(Proxy *p, usec_t now);
 
 /* refresh.c (also proxy_refresh_now) */
 void refresh_init(Proxy *p, usec_t now);

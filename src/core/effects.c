@@ -50,8 +50,8 @@ void proxy_effects_clear(Proxy *p) {
 static const char *const effect_names[_EFFECT_TYPE_MAX] = {
         [EFFECT_SEND_QUERY] = "send-query",   [EFFECT_SEND_REPORT] = "send-report",
         [EFFECT_SEND_LEAVE] = "send-leave",   [EFFECT_MFC_SET] = "mfc-set",
-        [EFFECT_MFC_DEL] = "mfc-del",         [EFFECT_MFC_POLL] = "mfc-poll",
-        [EFFECT_GROUP_POLL] = "group-poll",  [EFFECT_EVENT] = "event",
+        [EFFECT_MFC_DEL] = "mfc-del",         [EFFECT_ACTIVITY_POLL] = "activity-poll",
+        [EFFECT_EVENT] = "event",
 };
 
 static const char *const event_names[_EVENT_TYPE_MAX] = {
@@ -62,6 +62,7 @@ static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_ROUTE_REJECTED] = "route-rejected",     [EVENT_QUERIER_LOST] = "querier-lost",
         [EVENT_QUERIER_RESUMED] = "querier-resumed",   [EVENT_GROUP_LIMIT] = "group-limit",
         [EVENT_UPSTREAM_QUERY] = "upstream-query",     [EVENT_STREAM_STALLED] = "stream-stalled",
+        [EVENT_GROUP_SILENT] = "group-silent",
         [EVENT_UPSTREAM_VERSION] = "upstream-version",
 };
 

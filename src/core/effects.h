@@ -20,10 +20,9 @@ typedef enum EffectType {
         EFFECT_SEND_LEAVE,   /* vif (upstream), group, version (2 or 3), record */
         EFFECT_MFC_SET,      /* source, group, vif = input VIF, out_mask = output VIFs */
         EFFECT_MFC_DEL,      /* source, group, vif = input VIF */
-        EFFECT_MFC_POLL,     /* source, group: glue reads the kernel's packet counter and
-                                calls proxy_route_activity() */
-        EFFECT_GROUP_POLL,   /* group: glue sums the kernel's packet counters over the group's
-                                sources and calls proxy_group_activity() */
+        EFFECT_ACTIVITY_POLL, /* glue reads every route's packet count and last use (one dump),
+                                 calls proxy_route_counters() for each, then
+                                 proxy_activity_done() */
         EFFECT_EVENT,        /* event, vif, group, source, version, count */
         _EFFECT_TYPE_MAX,
 } EffectType;
@@ -44,6 +43,8 @@ typedef enum EventType {
         EVENT_UPSTREAM_QUERY,    /* an IGMP query was heard upstream (version) */
         EVENT_STREAM_STALLED,    /* a listened group got no packet for StallTimeoutSec: reported
                                     upstream again (count: stalls so far) */
+        EVENT_GROUP_SILENT,      /* a joined group carried no stream in its first StallTimeoutSec:
+                                    it cannot stall (said once) */
         EVENT_UPSTREAM_VERSION,  /* the version of our upstream reports changed (count: new version;
                                     source: the querier that made it older, 0 when a timer ran out) */
         _EVENT_TYPE_MAX,

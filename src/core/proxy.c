@@ -82,7 +82,7 @@ Proxy *proxy_new(const Config *cfg, uint64_t seed, usec_t now) {
         }
         timer_init(&p->refresh_timer, TIMER_REFRESH);
         timer_init(&p->step_timer, TIMER_REFRESH_STEP);
-        timer_init(&p->stall_timer, TIMER_STALL);
+        timer_init(&p->activity_timer, TIMER_ACTIVITY);
         upstream_init(p);
         refresh_init(p, now);
         return p;
@@ -363,17 +363,14 @@ void proxy_run_timers(Proxy *p, usec_t now) {
                 case TIMER_GROUP_REFRESH:
                         refresh_group_due(p, container_of(t, UpGroup, refresh_timer), now);
                         break;
-                case TIMER_ROUTE_IDLE:
-                        routes_timer(p, t);
-                        break;
                 case TIMER_REFRESH:
                         refresh_timer(p, t, now);
                         break;
                 case TIMER_REFRESH_STEP:
                         refresh_step(p, now);
                         break;
-                case TIMER_STALL:
-                        stall_timer(p, now);
+                case TIMER_ACTIVITY:
+                        activity_timer(p, now);
                         break;
                 }
         }

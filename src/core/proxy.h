@@ -79,13 +79,16 @@ int proxy_vif_by_ifindex(const Proxy *p, int ifindex);
 void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessage *m, usec_t now);
 /* Kernel IGMPMSG_NOCACHE: a packet (source, group) arrived on vif with no MFC entry. */
 void proxy_handle_nocache(Proxy *p, int vif, in4_t source, in4_t group, usec_t now);
-/* Answer to EFFECT_MFC_POLL: the kernel's packet counter of (source, group);
- * ok = false if the kernel has no such entry. */
-void proxy_route_activity(Proxy *p, in4_t source, in4_t group, bool ok, uint64_t packets, usec_t now);
-
-/* Answer to EFFECT_GROUP_POLL: the sum of the kernel's packet counters over
- * the group's forwarded sources (0 if none). */
-void proxy_group_activity(Proxy *p, in4_t group, uint64_t packets, usec_t now);
+/* Answer to EFFECT_ACTIVITY_POLL, once per route the kernel has: its packet
+ * count and how long ago it last forwarded a packet (ROUTE_IDLE_UNKNOWN if
+ * the glue cannot tell; then a changed count means "just now"). Routes the
+ * core does not know are ignored. */
+#define ROUTE_IDLE_UNKNOWN USEC_INFINITY
+void proxy_route_counters(Proxy *p, in4_t source, in4_t group, uint64_t packets, usec_t idle, usec_t now);
+/* Ends the answer. complete: every route of the kernel was read (then a route
+ * the kernel no longer has is dropped); false if the reading failed part way
+ * (nothing is judged missing, the look is retried shortly). */
+void proxy_activity_done(Proxy *p, bool complete, usec_t now);
 
 /* Fires every timer due at now (in deadline order). */
 void proxy_run_timers(Proxy *p, usec_t now);
@@ -104,8 +107,8 @@ void proxy_refresh_now(Proxy *p, usec_t now);
 void proxy_shutdown(Proxy *p, usec_t now);
 
 /* Effect queue: read with proxy_effects(), then proxy_effects_clear().
- * Effects appended while the glue walks the queue (proxy_route_activity from
- * an MFC_POLL) land at its end: walk by index, re-reading the count. */
+ * Effects appended while the glue walks the queue (proxy_activity_done from
+ * an ACTIVITY_POLL) land at its end: walk by index, re-reading the count. */
 const Effect *proxy_effect(const Proxy *p, size_t i);
 size_t proxy_n_effects(const Proxy *p);
 void proxy_effects_clear(Proxy *p);

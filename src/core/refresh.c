@@ -23,12 +23,20 @@
 
 #include <stdlib.h>
 
-#define REFRESH_STEP_USEC (10 * USEC_PER_MSEC)
+/* At most this many reports go out at one wake-up: a cycle of up to 32
+ * groups is one burst (one wake-up); a larger one is cut into as few slices
+ * of 32 as it takes, spread evenly over SpreadSec, never closer than 10 ms. */
+#define REFRESH_BURST 32
+#define REFRESH_MIN_STEP_USEC (10 * USEC_PER_MSEC)
 
+/* A cycle that sent nothing (no group joined) is no cycle: not counted, not
+ * signalled, so an idle router says nothing a minute. */
 static void refresh_finish(Proxy *p, usec_t now) {
-        p->stats.refresh_cycles++;
-        p->stats.last_refresh = now;
-        event_push(p, EVENT_REFRESH_CYCLE, p->upstream, 0, 0, p->cycle_sent);
+        if (p->cycle_sent > 0) {
+                p->stats.refresh_cycles++;
+                p->stats.last_refresh = now;
+                event_push(p, EVENT_REFRESH_CYCLE, p->upstream, 0, 0, p->cycle_sent);
+        }
         p->cycle_n = p->cycle_pos = 0;
 }
 
@@ -69,13 +77,18 @@ static void refresh_start(Proxy *p, usec_t now) {
         }
         p->cycle_n = n;
 
-        /* Spread: one slice every 10 ms over min(SpreadSec, IntervalSec/2). */
+        /* Spread: ceil(n / REFRESH_BURST) slices evenly over
+         * min(SpreadSec, IntervalSec/2), at least 10 ms apart. */
         usec_t spread = MIN(c->refresh_spread, c->refresh_interval / 2);
-        size_t steps = (size_t) (spread / REFRESH_STEP_USEC);
-        if (steps < 1)
-                steps = 1;
+        size_t steps = n <= REFRESH_BURST ? 1 : (n + REFRESH_BURST - 1) / REFRESH_BURST;
+        usec_t step = steps > 1 ? spread / (steps - 1) : 0;
+        if (steps > 1 && step < REFRESH_MIN_STEP_USEC) {
+                /* Too short a window for slices of 32: more per slice. */
+                step = REFRESH_MIN_STEP_USEC;
+                steps = MAX((size_t) (spread / step) + 1, 1);
+        }
         p->cycle_per_step = n == 0 ? 1 : (n + steps - 1) / steps;
-        p->cycle_step_usec = REFRESH_STEP_USEC;
+        p->cycle_step_usec = step;
         p->step_timer.when = now;
         refresh_step(p, now);
 }

@@ -41,8 +41,8 @@ void proxy_set_config(Proxy *p, const Config *cfg, usec_t now) {
         refresh_reconfigure(p, old, now);
         upstream_reconfigure(p, now);
 
-        /* Stall watch switched on with groups already joined. */
-        stall_reconfigure(p, now);
+        /* StallTimeoutSec, SourceIdleTimeoutSec: the next look re-judges. */
+        activity_reconfigure(p, now);
 
         /* Downstream filters: memberships a filter now forbids end. */
         {

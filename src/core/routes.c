@@ -6,12 +6,14 @@
  * The kernel asks (IGMPMSG_NOCACHE) when a packet has no MFC entry; a route
  * is installed when the group has listeners and the source is on the
  * upstream subnet or in an AltNet=, with the group's listening VIFs as its
- * outputs. Routes whose counters stop moving for SourceIdleTimeoutSec go.
+ * outputs. A route that forwarded nothing for SourceIdleTimeoutSec goes (the
+ * kernel's counters, read by activity.c, say when it last forwarded).
  * Sources offered before anyone listened are remembered briefly, so a join
  * installs their route at once instead of waiting for the kernel's retry.
  *
  * Not here: who listens (membership.c, merged in proxy.c), joining upstream
- * (upstream.c). Calls only groups.c, the effect queue and the timer queue.
+ * (upstream.c), reading the counters (activity.c). Calls only groups.c and
+ * the effect queue.
  */
 #include "core.h"
 
@@ -26,7 +28,6 @@ static void route_free(Proxy *p, UpGroup *g, Route *r, bool tell_kernel) {
                         break;
                 }
         g->n_routes--;
-        timerq_disarm(&p->timers, &r->timer);
         if (tell_kernel) {
                 Effect *e = effect_push(p, EFFECT_MFC_DEL);
                 if (e) {
@@ -64,12 +65,15 @@ static bool source_allowed(Proxy *p, in4_t source) {
         return false;
 }
 
-static void route_add(Proxy *p, UpGroup *g, in4_t source, usec_t now) {
+/* seen: when the kernel last saw a packet of it (the upcall that asks for
+ * the route is one). */
+static void route_add(Proxy *p, UpGroup *g, in4_t source, usec_t seen) {
         Route *r;
 
         for (r = g->routes; r; r = r->next)
                 if (r->source == source) {
                         route_push_set(p, g, r); /* the kernel asked again: it lost it */
+                        r->last_packet = MAX(r->last_packet, seen);
                         return;
                 }
         r = calloc(1, sizeof *r);
@@ -77,14 +81,16 @@ static void route_add(Proxy *p, UpGroup *g, in4_t source, usec_t now) {
                 return;
         r->source = source;
         r->group = g->group;
-        timer_init(&r->timer, TIMER_ROUTE_IDLE);
+        r->last_packet = seen;
+        r->seen = true; /* judged from the next look on */
         r->next = g->routes;
         g->routes = r;
         g->n_routes++;
         route_push_set(p, g, r);
-        timerq_arm(&p->timers, &r->timer, now + p->cfg->source_idle_timeout);
         p->stats.routes_added++;
         event_push(p, EVENT_ROUTE_ADDED, p->upstream, g->group, source, g->out_mask);
+        /* A stream flows now: the stall watch and the idle check follow it. */
+        activity_arm_by(p, seen + MIN_NONZERO(p->cfg->stall_timeout, p->cfg->source_idle_timeout));
 }
 
 /* The group's outputs changed: every route follows (RFC 4605 4.2). */
@@ -105,23 +111,10 @@ void routes_take_pending(Proxy *p, UpGroup *g, usec_t now) {
         for (size_t k = 0; k < PENDING_SOURCES; k++) {
                 PendingSource *ps = &p->pending[k];
                 if (ps->group == g->group && ps->source != 0 && now - ps->seen < 10 * USEC_PER_SEC) {
-                        route_add(p, g, ps->source, now);
+                        route_add(p, g, ps->source, ps->seen);
                         ps->source = ps->group = 0;
                 }
         }
-}
-
-/* TIMER_ROUTE_IDLE: ask the glue for the route's packet counter; the answer
- * comes back through proxy_route_activity(). */
-void routes_timer(Proxy *p, Timer *t) {
-        Route *r = container_of(t, Route, timer);
-        Effect *e = effect_push(p, EFFECT_MFC_POLL);
-
-        if (!e)
-                return;
-        e->vif = p->upstream;
-        e->source = r->source;
-        e->group = r->group;
 }
 
 void proxy_handle_nocache(Proxy *p, int vif, in4_t source, in4_t group, usec_t now) {
@@ -144,24 +137,45 @@ void proxy_handle_nocache(Proxy *p, int vif, in4_t source, in4_t group, usec_t n
         route_add(p, g, source, now);
 }
 
-void proxy_route_activity(Proxy *p, in4_t source, in4_t group, bool ok, uint64_t packets, usec_t now) {
-        UpGroup *g = group_find(p, group);
-        Route *r = NULL;
+Route *route_find(const UpGroup *g, in4_t source) {
+        Route *r;
 
-        if (g)
-                for (r = g->routes; r && r->source != source; r = r->next)
-                        ;
-        if (!r)
-                return;
-        if (ok && (!r->polled_once || packets != r->last_packets)) {
-                r->last_packets = packets;
-                r->polled_once = true;
-                timerq_arm(&p->timers, &r->timer, now + p->cfg->source_idle_timeout);
-                return;
-        }
-        /* No packet since the last look (or the kernel lost it): the stream
-         * stopped; if it comes back the kernel asks again. */
-        route_free(p, g, r, true);
-        group_maybe_free(p, g);
+        for (r = g->routes; r && r->source != source; r = r->next)
+                ;
+        return r;
 }
 
+/* A reading of the kernel's counters of r. idle: how long ago the kernel
+ * last forwarded a packet of it, ROUTE_IDLE_UNKNOWN if it cannot tell (then
+ * a change of the packet count since the last reading means "now"). */
+void route_counters(Route *r, uint64_t packets, usec_t idle, usec_t now) {
+        if (idle != ROUTE_IDLE_UNKNOWN) {
+                /* The kernel stamps a new entry with its creation time: without
+                 * a packet counted, that is not a packet. */
+                if (packets > 0 && idle <= now)
+                        r->last_packet = MAX(r->last_packet, now - idle);
+        } else if (packets != r->packets)
+                r->last_packet = now;
+        r->packets = packets;
+        r->seen = true;
+}
+
+/* Removes the group's routes that forwarded nothing for SourceIdleTimeoutSec
+ * (and, when the look was complete, those the kernel no longer has: if the
+ * stream comes back the kernel asks again). Returns when the next one could
+ * reach the timeout, USEC_INFINITY if none is left. */
+usec_t routes_check_idle(Proxy *p, UpGroup *g, bool complete, usec_t now) {
+        usec_t next = USEC_INFINITY;
+        Route *r, *n;
+
+        for (r = g->routes; r; r = n) {
+                n = r->next;
+                if ((complete && !r->seen) || now - r->last_packet >= p->cfg->source_idle_timeout) {
+                        route_free(p, g, r, true);
+                        continue;
+                }
+                r->seen = false;
+                next = MIN(next, r->last_packet + p->cfg->source_idle_timeout);
+        }
+        return next;
+}

@@ -53,36 +53,41 @@ int igmp_socket_router_groups(int fd, int ifindex, bool join) {
         return 0;
 }
 
-ssize_t igmp_socket_recv(int fd, uint8_t *buf, size_t size, int *ret_ifindex) {
+int igmp_socket_recv_batch(int fd, IgmpRx *rx, size_t n) {
         union {
                 struct cmsghdr h;
                 uint8_t buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-        } control;
-        struct iovec iov = { .iov_base = buf, .iov_len = size };
-        struct sockaddr_in from;
-        struct msghdr mh = {
-                .msg_name = &from,
-                .msg_namelen = sizeof from,
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof control,
-        };
-        ssize_t n;
+        } control[IGMP_RX_BATCH];
+        struct iovec iov[IGMP_RX_BATCH];
+        struct mmsghdr mm[IGMP_RX_BATCH];
+        int got;
 
-        n = recvmsg(fd, &mh, MSG_DONTWAIT);
-        if (n < 0)
+        n = MIN(n, (size_t) IGMP_RX_BATCH);
+        for (size_t k = 0; k < n; k++) {
+                iov[k] = (struct iovec) { .iov_base = rx[k].buf, .iov_len = sizeof rx[k].buf };
+                mm[k] = (struct mmsghdr) { .msg_hdr = {
+                        .msg_iov = &iov[k],
+                        .msg_iovlen = 1,
+                        .msg_control = &control[k],
+                        .msg_controllen = sizeof control[k],
+                } };
+        }
+        got = recvmmsg(fd, mm, (unsigned) n, MSG_DONTWAIT, NULL);
+        if (got < 0)
                 return -errno;
-        *ret_ifindex = 0;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-                if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-                        struct in_pktinfo pi;
-                        memcpy(&pi, CMSG_DATA(c), sizeof pi);
-                        *ret_ifindex = pi.ipi_ifindex;
-                }
-        if (mh.msg_flags & MSG_TRUNC)
-                return -EMSGSIZE;
-        return n;
+        for (int k = 0; k < got; k++) {
+                struct msghdr *mh = &mm[k].msg_hdr;
+                rx[k].len = mm[k].msg_len;
+                rx[k].ifindex = 0;
+                rx[k].truncated = (mh->msg_flags & MSG_TRUNC) != 0;
+                for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+                        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                                struct in_pktinfo pi;
+                                memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                                rx[k].ifindex = pi.ipi_ifindex;
+                        }
+        }
+        return got;
 }
 
 int igmp_socket_send(int fd, int ifindex, in4_t src, in4_t dst, const uint8_t *msg, size_t len) {

@@ -19,10 +19,18 @@ int igmp_socket_open(void);
  * the kernel would then report those groups to the ISP itself. */
 int igmp_socket_router_groups(int fd, int ifindex, bool join);
 
-/* Receives one datagram; *ret_ifindex is the interface it arrived on (0 for
- * kernel upcalls, which carry no packet info). Returns its length or -errno
- * (-EAGAIN when nothing is queued). */
-ssize_t igmp_socket_recv(int fd, uint8_t *buf, size_t size, int *ret_ifindex);
+/* Up to IGMP_RX_BATCH datagrams in one recvmmsg(2), without blocking.
+ * Returns how many were read, each with its length, the ifindex it arrived on
+ * (0 for kernel upcalls, which carry no packet info) and whether it was cut;
+ * or -errno (-EAGAIN when nothing is queued). */
+#define IGMP_RX_BATCH 16
+typedef struct IgmpRx {
+        uint8_t buf[9000];
+        size_t len;
+        int ifindex;
+        bool truncated;
+} IgmpRx;
+int igmp_socket_recv_batch(int fd, IgmpRx *rx, size_t n);
 /* Sends an IGMP message (no IP header) to dst out of ifindex with source
  * address src. Returns 0 or -errno. */
 int igmp_socket_send(int fd, int ifindex, in4_t src, in4_t dst, const uint8_t *msg, size_t len);

@@ -53,6 +53,7 @@ int log_internal(int level, int error, const LogContext *ctx, const char *format
 #define log_warning(...) log_internal(LOG_WARNING, 0, NULL, __VA_ARGS__)
 #define log_error(...) log_internal(LOG_ERR, 0, NULL, __VA_ARGS__)
 #define log_debug_errno(e, ...) log_internal(LOG_DEBUG, (e), NULL, __VA_ARGS__)
+#define log_notice_errno(e, ...) log_internal(LOG_NOTICE, (e), NULL, __VA_ARGS__)
 #define log_warning_errno(e, ...) log_internal(LOG_WARNING, (e), NULL, __VA_ARGS__)
 #define log_error_errno(e, ...) log_internal(LOG_ERR, (e), NULL, __VA_ARGS__)
 #define log_ctx(level, ctx, ...) log_internal((level), 0, (ctx), __VA_ARGS__)

@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "igmp-socket.h"
 #include "log.h"
@@ -145,21 +147,93 @@ static void apply_mfc(Manager *m, const Effect *e) {
                 if (r < 0 && r != -ENOENT)
                         log_warning_errno(r, "Failed to remove route (%s, %s): %m, ignoring",
                                           in4_to_string(e->source, s), in4_to_string(e->group, g));
-        } else if (e->type == EFFECT_GROUP_POLL) {
-                in4_t sources[64];
-                size_t n = proxy_group_sources(m->proxy, e->group, sources, ELEMENTSOF(sources));
-                uint64_t total = 0;
-                for (size_t k = 0; k < MIN(n, ELEMENTSOF(sources)); k++) {
-                        uint64_t pkts = 0;
-                        if (mroute_get_count(m->fd, sources[k], e->group, &pkts, NULL) >= 0)
-                                total += pkts;
-                }
-                proxy_group_activity(m->proxy, e->group, total, manager_now(m));
-        } else if (e->type == EFFECT_MFC_POLL) {
-                uint64_t pkts = 0;
-                r = mroute_get_count(m->fd, e->source, e->group, &pkts, NULL);
-                proxy_route_activity(m->proxy, e->source, e->group, r >= 0, pkts, manager_now(m));
         }
+}
+
+/* ---- EFFECT_ACTIVITY_POLL ------------------------------------------------------ */
+
+typedef struct StatsCtx {
+        Manager *m;
+        int upstream_ifindex;
+        usec_t now;
+} StatsCtx;
+
+static void on_route_stats(void *userdata, in4_t source, in4_t group, int iif, uint64_t packets, uint64_t idle) {
+        StatsCtx *c = userdata;
+
+        if (iif == c->upstream_ifindex)
+                proxy_route_counters(c->m->proxy, source, group, packets, idle, c->now);
+}
+
+typedef struct SourceList {
+        in4_t *pairs; /* source, group, source, group, ... */
+        size_t n, cap;
+        Proxy *proxy;
+} SourceList;
+
+static int collect_sources(const ProxyGroupInfo *info, void *userdata) {
+        SourceList *l = userdata;
+        in4_t sources[64];
+        size_t n = proxy_group_sources(l->proxy, info->group, sources, ELEMENTSOF(sources));
+
+        n = MIN(n, ELEMENTSOF(sources));
+
+        if (l->n + 2 * n > l->cap) {
+                size_t cap = MAX(2 * l->cap, l->n + 2 * n + 64);
+                in4_t *p = realloc(l->pairs, cap * sizeof *p);
+                if (!p)
+                        return -ENOMEM;
+                l->pairs = p;
+                l->cap = cap;
+        }
+        for (size_t k = 0; k < n; k++) {
+                l->pairs[l->n++] = sources[k];
+                l->pairs[l->n++] = info->group;
+        }
+        return 0;
+}
+
+/* Where the dump is not to be had: one SIOCGETSGCNT per route the core
+ * knows, without the time of the last packet. Returns false if the routes
+ * could not even be listed. */
+static bool read_activity_per_route(Manager *m, usec_t now) {
+        SourceList l = { .proxy = m->proxy };
+        bool ok = proxy_foreach_group(m->proxy, collect_sources, &l) >= 0;
+
+        for (size_t k = 0; ok && k + 1 < l.n; k += 2) {
+                uint64_t pkts = 0;
+                if (mroute_get_count(m->fd, l.pairs[k], l.pairs[k + 1], &pkts, NULL) >= 0)
+                        proxy_route_counters(m->proxy, l.pairs[k], l.pairs[k + 1], pkts, ROUTE_IDLE_UNKNOWN, now);
+        }
+        free(l.pairs);
+        return ok;
+}
+
+/* One look at every route's counters (activity.c in the core): one rtnetlink
+ * dump of the multicast routing table. If the kernel refuses such dumps the
+ * daemon says so once and reads each route with SIOCGETSGCNT from then on; a
+ * dump that fails otherwise (a busy socket) falls back for this look only. */
+static void read_activity(Manager *m, const Effect *e) {
+        usec_t now = manager_now(m);
+        bool complete;
+        int r = -ENOTCONN;
+
+        if (e->vif < 0 || e->vif >= PROXY_MAX_VIFS || !m->vifs[e->vif].active) {
+                proxy_activity_done(m->proxy, false, now);
+                return;
+        }
+        if (m->stats_fd >= 0) {
+                StatsCtx c = { .m = m, .upstream_ifindex = m->vifs[e->vif].ifindex, .now = now };
+                r = mroute_stats_dump(m->stats_fd, on_route_stats, &c);
+                if (r == -EOPNOTSUPP || r == -EINVAL || r == -EPROTONOSUPPORT || r == -EPERM) {
+                        log_notice_errno(r, "The kernel does not list multicast routes over rtnetlink (%m): reading "
+                                            "each route's counters instead");
+                        close(m->stats_fd);
+                        m->stats_fd = -1;
+                }
+        }
+        complete = r >= 0 ? true : read_activity_per_route(m, now);
+        proxy_activity_done(m->proxy, complete, now);
 }
 
 static bool log_ratelimit_ok(LogRatelimit *rl, usec_t now, usec_t interval, unsigned burst) {
@@ -250,6 +324,11 @@ static void apply_event(Manager *m, const Effect *e) {
                         " stalls so far)",
                         g, m->config->stall_timeout / USEC_PER_SEC, e->count);
                 break;
+        case EVENT_GROUP_SILENT:
+                log_ctx(LOG_DEBUG, &ctx,
+                        "No stream of %s since it was joined %" PRIu64 "s ago: refreshed like any other group, it "
+                        "cannot stall until a stream arrives", g, m->config->stall_timeout / USEC_PER_SEC);
+                break;
         case EVENT_UPSTREAM_QUERY:
                 ctx.igmp_version = (int) e->count;
                 log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s from %s", e->count,
@@ -289,7 +368,7 @@ static void update_timer(Manager *m) {
 }
 
 void manager_apply_effects(Manager *m) {
-        /* Index walk: MFC_POLL answers can append effects while we go. */
+        /* Index walk: an ACTIVITY_POLL answer can append effects while we go. */
         for (size_t i = 0; i < proxy_n_effects(m->proxy); i++) {
                 Effect e = *proxy_effect(m->proxy, i);
                 switch (e.type) {
@@ -300,9 +379,10 @@ void manager_apply_effects(Manager *m) {
                         break;
                 case EFFECT_MFC_SET:
                 case EFFECT_MFC_DEL:
-                case EFFECT_MFC_POLL:
-                case EFFECT_GROUP_POLL:
                         apply_mfc(m, &e);
+                        break;
+                case EFFECT_ACTIVITY_POLL:
+                        read_activity(m, &e);
                         break;
                 case EFFECT_EVENT:
                         apply_event(m, &e);

@@ -14,11 +14,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 
+#include "bridge.h"
 #include "igmp-socket.h"
 #include "log.h"
 #include "messages.h"
@@ -85,6 +87,39 @@ static void set_mtu(Manager *m, int vif, const char *name) {
         (void) proxy_set_iface_mtu(m->proxy, vif, (unsigned) ifr.ifr_mtu);
 }
 
+/* A downstream interface that is a Linux bridge (a home router's br-lan):
+ * say how it will treat the streams, and what to change when that is not
+ * what a router owner wants (igmpproxy(8), "SNOOPING BRIDGES"). */
+static void describe_bridge(Manager *m, const char *name) {
+        LogContext ctx = { .interface = name, .message_id = MSG_BRIDGE_SNOOPING };
+        BridgeMcast b;
+
+        if (bridge_mcast_read(name, &b) < 0)
+                return; /* not a bridge, or nothing to read */
+        if (!b.snooping) {
+                log_ctx(LOG_NOTICE, &ctx,
+                        "%s: a bridge without IGMP snooping: every stream reaches every port (Wi-Fi included). To "
+                        "send each group only to the ports that asked for it: ip link set %s type bridge "
+                        "mcast_snooping 1",
+                        name, name);
+                return;
+        }
+        if (m->config->query_interval >= b.querier_interval) {
+                log_ctx(LOG_WARNING, &ctx,
+                        "%s: a snooping bridge believes a querier for %" PRIu64 "s after its last query, but "
+                        "QueryIntervalSec=%" PRIu64 "s: between our queries it floods every stream to every port. "
+                        "Lower QueryIntervalSec= or raise the bridge's: ip link set %s type bridge "
+                        "mcast_querier_interval %" PRIu64,
+                        name, b.querier_interval / USEC_PER_SEC, m->config->query_interval / USEC_PER_SEC, name,
+                        (2 * m->config->query_interval + m->config->query_response_interval) * 100 / USEC_PER_SEC);
+                return;
+        }
+        log_ctx(LOG_INFO, &ctx,
+                "%s: a bridge with IGMP snooping: it takes our queries as the link's querier%s and forwards each "
+                "group only to the ports that reported it (the first second after start it floods)",
+                name, b.querier ? " (its own querier stays silent while ours is heard)" : "");
+}
+
 static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceConfig *ic) {
         char a[IN4_STRLEN];
         unsigned ifindex = 0;
@@ -145,6 +180,8 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
                 w->reason = NULL;
                 w->was_active = true;
         }
+        if (role == ROLE_DOWNSTREAM)
+                describe_bridge(m, name);
         return 0;
 }
 

@@ -121,25 +121,29 @@ static void handle_packet(Manager *m, const uint8_t *buf, size_t len, int ifinde
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        static IgmpRx rx[IGMP_RX_BATCH];
         Manager *m = userdata;
-        uint8_t buf[9000];
         usec_t now = manager_now(m);
 
-        /* Drain what is queued, bounded so timers get their turn. */
-        for (int k = 0; k < 256; k++) {
-                int ifindex = 0;
-                ssize_t n = igmp_socket_recv(fd, buf, sizeof buf, &ifindex);
-                if (n == -EAGAIN || n == -EINTR)
+        /* Drain what is queued, IGMP_RX_BATCH packets a system call, bounded
+         * (256 packets) so timers get their turn. */
+        for (int total = 0; total < 256;) {
+                int n = igmp_socket_recv_batch(fd, rx, ELEMENTSOF(rx));
+                if (n == -EAGAIN || n == -EINTR || n == 0)
                         break;
-                if (n == -EMSGSIZE) {
-                        m->rx_malformed++;
-                        continue;
-                }
                 if (n < 0) {
-                        log_warning_errno((int) n, "Failed to receive on the IGMP socket: %m, ignoring");
+                        log_warning_errno(n, "Failed to receive on the IGMP socket: %m, ignoring");
                         break;
                 }
-                handle_packet(m, buf, (size_t) n, ifindex, now);
+                for (int k = 0; k < n; k++) {
+                        if (rx[k].truncated)
+                                m->rx_malformed++;
+                        else
+                                handle_packet(m, rx[k].buf, rx[k].len, rx[k].ifindex, now);
+                }
+                total += n;
+                if (n < (int) ELEMENTSOF(rx))
+                        break; /* the queue is empty */
         }
         manager_apply_effects(m);
         return 0;
@@ -167,6 +171,7 @@ int manager_new(Config *config, const char *config_path, Manager **ret) {
         if (!m)
                 return -ENOMEM;
         m->fd = -1;
+        m->stats_fd = -1;
         m->config = config;
         m->config_path = config_path ? strdup(config_path) : NULL;
         r = sd_event_default(&m->event);
@@ -200,6 +205,11 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to become the kernel's multicast router (MRT_INIT, needs "
                                           "CAP_NET_ADMIN): %m");
         m->mrt_ready = true;
+        /* Every route's counters in one dump (without it, one ioctl per route). */
+        m->stats_fd = mroute_stats_open();
+        if (m->stats_fd < 0)
+                log_notice_errno(m->stats_fd, "No rtnetlink socket for the routes' counters (%m): reading each "
+                                              "route's counters instead");
 
         m->proxy = proxy_new(m->config, ((uint64_t) getpid() << 32) ^ manager_now(m), manager_now(m));
         if (!m->proxy)
@@ -287,6 +297,8 @@ Manager *manager_free(Manager *m) {
         proxy_free(m->proxy);
         if (m->fd >= 0)
                 close(m->fd);
+        if (m->stats_fd >= 0)
+                close(m->stats_fd);
         sd_event_unref(m->event);
         config_free(m->config);
         free(m->config_path);

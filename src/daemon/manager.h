@@ -61,6 +61,7 @@ typedef struct Manager {
         char *config_path;
         Proxy *proxy;
         int fd;
+        int stats_fd;              /* rtnetlink, for the routes' counters; -1: SIOCGETSGCNT per route */
         bool mrt_ready;
         sd_event_source *io_source;
         sd_event_source *timer_source;

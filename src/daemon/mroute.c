@@ -2,15 +2,23 @@
 /*
  * mroute.c - the Linux IPv4 multicast routing API (<linux/mroute.h>).
  * All kernel multicast calls of the daemon live here. VIFs are created with
- * VIFF_USE_IFINDEX so they follow the interface, not an address.
+ * VIFF_USE_IFINDEX so they follow the interface, not an address. The
+ * counters of every route come in one rtnetlink dump of the multicast table
+ * (RTM_GETROUTE, RTNL_FAMILY_IPMR) where the kernel gives them, one
+ * SIOCGETSGCNT per route otherwise.
  */
 #include "mroute.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <linux/mroute.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 int mroute_init(int fd) {
         int one = 1;
@@ -110,4 +118,120 @@ MrouteUpcall mroute_parse_upcall(const uint8_t *buf, size_t len, int *ret_vif, i
         default:
                 return MROUTE_UPCALL_OTHER;
         }
+}
+
+/* ---- counters of every route in one rtnetlink dump ------------------------------ */
+
+int mroute_stats_open(void) {
+        struct timeval tv = { .tv_sec = 1 };
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+        if (fd < 0)
+                return -errno;
+        /* A dump is answered at once; the bound only keeps a kernel that
+         * never answers from hanging the loop. */
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        return fd;
+}
+
+/* One RTM_NEWROUTE of the IPMR table: (S,G), input interface, counters and
+ * RTA_EXPIRES, which for the multicast table is the time since the entry last
+ * forwarded, in clock ticks (ipmr's mr_fill_mroute()). */
+static void stats_entry(const struct nlmsghdr *h, long ticks, MrouteStatsFn cb, void *userdata) {
+        const struct rtmsg *rtm = NLMSG_DATA(h);
+        int len = (int) h->nlmsg_len - (int) NLMSG_LENGTH(sizeof *rtm);
+        in4_t source = 0, group = 0;
+        int iif = 0;
+        bool has_stats = false, has_expires = false;
+        struct rta_mfc_stats st = {};
+        uint64_t expires = 0;
+
+        if (len < 0 || rtm->rtm_family != RTNL_FAMILY_IPMR)
+                return;
+        for (const struct rtattr *a = RTM_RTA(rtm); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+                size_t n = RTA_PAYLOAD(a);
+                switch (a->rta_type) {
+                case RTA_SRC:
+                case RTA_DST: {
+                        uint32_t v;
+                        if (n < sizeof v)
+                                break;
+                        memcpy(&v, RTA_DATA(a), sizeof v);
+                        *(a->rta_type == RTA_SRC ? &source : &group) = ntohl(v);
+                        break;
+                }
+                case RTA_IIF:
+                        if (n >= sizeof(uint32_t))
+                                memcpy(&iif, RTA_DATA(a), sizeof(uint32_t));
+                        break;
+                case RTA_MFC_STATS:
+                        if (n >= sizeof st) {
+                                memcpy(&st, RTA_DATA(a), sizeof st);
+                                has_stats = true;
+                        }
+                        break;
+                case RTA_EXPIRES:
+                        if (n >= sizeof expires) {
+                                memcpy(&expires, RTA_DATA(a), sizeof expires);
+                                has_expires = true;
+                        }
+                        break;
+                default:
+                        break;
+                }
+        }
+        if (!has_stats || group == 0)
+                return; /* unresolved entries carry no counters */
+        cb(userdata, source, group, iif, st.mfcs_packets,
+           has_expires ? expires * USEC_PER_SEC / (uint64_t) ticks : MROUTE_IDLE_UNKNOWN);
+}
+
+int mroute_stats_dump(int nlfd, MrouteStatsFn cb, void *userdata) {
+        static uint32_t seq;
+        struct {
+                struct nlmsghdr h;
+                struct rtmsg rtm;
+        } req = {
+                .h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+                .h.nlmsg_type = RTM_GETROUTE,
+                .h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+                .h.nlmsg_seq = ++seq,
+                .rtm.rtm_family = RTNL_FAMILY_IPMR,
+        };
+        long ticks = sysconf(_SC_CLK_TCK);
+        union {
+                char buf[32768];
+                struct nlmsghdr align;
+        } u;
+        int entries = 0;
+
+        if (ticks <= 0)
+                ticks = 100;
+        if (send(nlfd, &req, req.h.nlmsg_len, 0) < 0)
+                return -errno;
+        /* Bounded: a dump of MAXVIFS x many thousands of routes fits in a few
+         * hundred reads; a kernel that keeps talking past that is wrong. */
+        for (int reads = 0; reads < 100000; reads++) {
+                ssize_t n = recv(nlfd, u.buf, sizeof u.buf, 0);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                for (struct nlmsghdr *h = &u.align; NLMSG_OK(h, (size_t) n); h = NLMSG_NEXT(h, n)) {
+                        if (h->nlmsg_seq != req.h.nlmsg_seq)
+                                continue; /* an earlier, abandoned dump */
+                        if (h->nlmsg_type == NLMSG_DONE)
+                                return entries;
+                        if (h->nlmsg_type == NLMSG_ERROR) {
+                                const struct nlmsgerr *e = NLMSG_DATA(h);
+                                return e->error < 0 ? e->error : -EPROTO;
+                        }
+                        if (h->nlmsg_type == RTM_NEWROUTE) {
+                                stats_entry(h, ticks, cb, userdata);
+                                entries++;
+                        }
+                }
+        }
+        return -E2BIG;
 }

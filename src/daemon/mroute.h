@@ -18,6 +18,16 @@ int mroute_set_mfc(int fd, in4_t source, in4_t group, int parent_vif, const uint
 int mroute_del_mfc(int fd, in4_t source, in4_t group, int parent_vif);
 int mroute_get_count(int fd, in4_t source, in4_t group, uint64_t *ret_packets, uint64_t *ret_bytes);
 
+/* Every route's counters in one rtnetlink dump of the multicast routing
+ * table: cb gets (S,G), the input interface's ifindex, the packet count and
+ * how long ago the route last forwarded (MROUTE_IDLE_UNKNOWN if the kernel
+ * does not say). Returns the number of routes, or -errno. nlfd comes from
+ * mroute_stats_open() (a NETLINK_ROUTE socket with a 1 s receive bound). */
+#define MROUTE_IDLE_UNKNOWN UINT64_MAX
+typedef void (*MrouteStatsFn)(void *userdata, in4_t source, in4_t group, int iif, uint64_t packets, uint64_t idle_usec);
+int mroute_stats_open(void);
+int mroute_stats_dump(int nlfd, MrouteStatsFn cb, void *userdata);
+
 typedef enum MrouteUpcall {
         MROUTE_UPCALL_NONE,      /* not an upcall: a normal IP packet */
         MROUTE_UPCALL_NOCACHE,   /* (S,G) without an MFC entry */

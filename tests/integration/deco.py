@@ -59,8 +59,13 @@ class Stream:
         self.max_delay = 0.0    # receive time - send time in the payload
         self.after_leave = 0
         self.last_before_leave = None
+        self.before_join = 0            # wire only: packets seen before this host joined
+        self.last_before_join = None
 
-    def add(self, now, seq=None, sent=None, leave_time=None):
+    def add(self, now, seq=None, sent=None, leave_time=None, joined=True):
+        if not joined:
+            self.before_join += 1
+            self.last_before_join = now
         if self.first is None:
             self.first = now
         else:
@@ -96,6 +101,8 @@ class Stream:
         }
         if leave_time is not None:
             d["after_leave"] = self.after_leave
+        d["before_join"] = self.before_join
+        d["last_before_join"] = self.last_before_join
         return d
 
 
@@ -359,7 +366,7 @@ def main():
                     continue
                 if struct.unpack("!H", pkt[ihl + 2:ihl + 4])[0] != a.port:
                     continue
-                wire_group[dst].add(t, leave_time=leave_time)
+                wire_group[dst].add(t, leave_time=leave_time, joined=join_time is not None)
         if sniff is not None and sniff in r:
             for _ in range(1024):
                 try:

@@ -220,6 +220,11 @@ lab_add_deco() {
         local ns sw
         ns=$(lab_ns "$role")
         sw=$(lab_ns sw)
+        # --lan-bridge: br0 stands for the router's own LAN bridge (vlan10 in RTR).
+        if [ "${LAB_LAN_BRIDGE:-0}" = 1 ] && [ "$br" = br0 ]; then
+                sw=$(lab_ns rtr)
+                br=vlan10
+        fi
         ip -n "$ns" link add eth0 type veth peer name "$port" netns "$sw" ||
                 lab_bail "cannot create the veth of $role"
         ip -n "$sw" link set "$port" master "$br" up
@@ -235,12 +240,21 @@ lab_add_deco() {
                 net.ipv4.conf.eth0.force_igmp_version=2
 }
 
-# lab_setup [--second-downstream]: builds the topology above.
+# lab_setup [--second-downstream] [--snooping] [--lan-bridge]: builds the topology above.
+#   --snooping    the switch bridges br0/br1 in SW as Linux creates them: IGMP snooping on, their
+#                 own querier off (a snooping switch between the router and the decos);
+#   --lan-bridge  the LAN as most home routers have it: vlan10 in RTR is itself a Linux bridge
+#                 with its defaults (snooping on, querier off) and deco1/deco2 on its ports (no SW
+#                 bridge in between); the daemon's downstream interface is that bridge.
 lab_setup() {
         local second=0
+        LAB_SNOOPING=${LAB_SNOOPING:-0}
+        LAB_LAN_BRIDGE=0
         while [ $# -gt 0 ]; do
                 case $1 in
                 --second-downstream) second=1 ;;
+                --snooping) LAB_SNOOPING=1 ;;
+                --lan-bridge) LAB_LAN_BRIDGE=1 ;;
                 *) lab_bail "lab_setup: unknown option $1" ;;
                 esac
                 shift
@@ -263,18 +277,23 @@ lab_setup() {
         ip -n "$rtr" addr add 198.18.0.2/24 dev vlan2
         ip -n "$rtr" link set vlan2 up
 
-        # Downstream LAN: vlan10 (RTR) <-> br0 (SW) <-> decos.
-        ip -n "$sw" link add br0 type bridge mcast_snooping 0 stp_state 0
-        ip -n "$sw" link set br0 up
-        ip -n "$rtr" link add vlan10 type veth peer name prtr10 netns "$sw" ||
-                lab_bail "cannot create the downstream veth"
-        ip -n "$sw" link set prtr10 master br0 up
+        # Downstream LAN: vlan10 (RTR) <-> br0 (SW) <-> decos; or, with --lan-bridge, vlan10 is
+        # a bridge in RTR with the decos on its ports.
+        if [ "$LAB_LAN_BRIDGE" = 1 ]; then
+                ip -n "$rtr" link add vlan10 type bridge stp_state 0 || lab_bail "cannot create the LAN bridge"
+        else
+                ip -n "$sw" link add br0 type bridge mcast_snooping "$LAB_SNOOPING" stp_state 0
+                ip -n "$sw" link set br0 up
+                ip -n "$rtr" link add vlan10 type veth peer name prtr10 netns "$sw" ||
+                        lab_bail "cannot create the downstream veth"
+                ip -n "$sw" link set prtr10 master br0 up
+        fi
         ip -n "$rtr" addr add 198.18.1.1/24 dev vlan10
         ip -n "$rtr" link set vlan10 up
 
         local rtr_ifs="vlan2 vlan10"
         if [ "$second" = 1 ]; then
-                ip -n "$sw" link add br1 type bridge mcast_snooping 0 stp_state 0
+                ip -n "$sw" link add br1 type bridge mcast_snooping "$LAB_SNOOPING" stp_state 0
                 ip -n "$sw" link set br1 up
                 ip -n "$rtr" link add vlan20 type veth peer name prtr20 netns "$sw" ||
                         lab_bail "cannot create the second downstream veth"

@@ -44,14 +44,7 @@ G=239.0.5.185
 MESSAGES=$LAB_REPO/src/daemon/messages.h
 msg_id() { sed -n "s/^#define $1 \"\\(.*\\)\"/\\1/p" "$MESSAGES"; }
 
-for tool in /usr/lib/systemd/systemd systemctl journalctl unshare nsenter meson timeout; do
-        command -v "$tool" >/dev/null || { echo "1..0 # SKIP no $tool"; exit 77; }
-done
-if [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" != cgroup2fs ] &&
-        [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
-        echo "1..0 # SKIP no cgroup v2 hierarchy"
-        exit 77
-fi
+sd_container_prereqs /usr/lib/systemd/systemd systemctl journalctl unshare nsenter meson timeout
 sd_dirs_from_build || lab_bail "cannot read the install plan of $MESON_BUILD_ROOT"
 
 SDC_UP=

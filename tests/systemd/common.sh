@@ -88,6 +88,19 @@ sd_skip() {
         exit 77
 }
 
+# sd_container_prereqs TOOL...: SKIP (exit 77) unless every TOOL is found (command -v) and
+# there is a cgroup v2 hierarchy, which sdc.sh needs.
+sd_container_prereqs() {
+        local tool
+        for tool in "$@"; do
+                command -v "$tool" >/dev/null || sd_skip "no $tool"
+        done
+        if [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" != cgroup2fs ] &&
+                [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
+                sd_skip "no cgroup v2 hierarchy"
+        fi
+}
+
 # sd_install_tree DESTDIR: "meson install" of the build tree into DESTDIR (nothing is built,
 # nothing outside DESTDIR is touched).
 sd_install_tree() {

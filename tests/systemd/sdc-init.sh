@@ -3,13 +3,14 @@
 # sdc-init.sh - PID 1 of the fresh pid/mount/uts/ipc/net/cgroup namespaces started by sdc.sh:
 # builds a throw-away root (overlay: this machine's / below, a tmpfs above), fresh API file
 # systems, copies the tree to test over it, pivots into it and execs systemd.
-# Args: STATE_DIR SHARE_DIR TREE_DIR UNITS
+# Args: STATE_DIR SHARE_DIR TREE_DIR UNITS [NET_SYSCTL]
 #   SHARE_DIR  bound read-only at /lab
 #   TREE_DIR   copied over the root (may be empty: nothing copied)
 #   UNITS      ':'-separated unit files or directories (paths inside the root, after the copy),
 #              linked into the container's only unit directory /run/sdc-units
+#   NET_SYSCTL rw: /proc/sys/net stays writable (default ro: all of /proc/sys read-only)
 set -eu
-S=$1 SHARE=$2 TREE=$3 UNITS=$4
+S=$1 SHARE=$2 TREE=$3 UNITS=$4 NET_SYSCTL=${5:-ro}
 # Host PID of this shell (= the future systemd), read before /proc is replaced. Use bash's own
 # redirect: in `awk ... /proc/self/status`, "self" would be awk.
 while read -r k v _; do [ "$k" = NSpid: ] && echo "$v" >"$S/pid.tmp"; done </proc/self/status
@@ -29,6 +30,13 @@ for p in sys sysrq-trigger; do
         mount --bind "$R/proc/$p" "$R/proc/$p"
         mount -o remount,bind,ro "$R/proc/$p"
 done
+# /proc/sys/net shows the container's own network namespace (the few machine-wide entries seen
+# there, e.g. net.core.rmem_max on 6.x, refuse writes from a non-initial namespace): writable on
+# request, for systemd-sysctl and systemd-networkd inside.
+if [ "$NET_SYSCTL" = rw ]; then
+        mount --bind "$R/proc/sys/net" "$R/proc/sys/net"
+        mount -o remount,bind,rw "$R/proc/sys/net"
+fi
 # sysfs read-only (the new net namespace gives its own /sys/class/net); a private cgroup2 at
 # the cgroup namespace's root.
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$R/sys"

@@ -21,6 +21,9 @@
 #                 inside the container (after SDC_TREE is copied); linked into the unit path
 #   SDC_SHARE     directory bound read-only at /lab (default: this directory)
 #   SDC_STATE     parent of the state directory (default /tmp)
+#   SDC_NET_SYSCTL=rw  leaves /proc/sys/net writable (the rest of /proc/sys stays read-only):
+#                 the sysctls under it belong to the container's own network namespace, so
+#                 systemd-sysctl and systemd-networkd inside may set them (tests/systemd/test-router.sh)
 # Needs root, unshare/nsenter (util-linux), cgroup v2 with cgroup.kill (Linux >= 5.14).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -51,7 +54,7 @@ start)
                 exec timeout -s KILL "${SDC_MAX_SEC:-600}" \
                         unshare --fork --pid --mount --uts --ipc --net --cgroup --propagation private \
                         --kill-child=SIGKILL -- "$HERE/sdc-init.sh" "$S" "${SDC_SHARE:-$HERE}" \
-                        "${SDC_TREE:-}" "${SDC_UNITS:-}"
+                        "${SDC_TREE:-}" "${SDC_UNITS:-}" "${SDC_NET_SYSCTL:-ro}"
         ) </dev/null >"$S/console.log" 2>&1 &
         echo $! >"$S/outer.pid"
         st=

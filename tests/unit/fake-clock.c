@@ -9,21 +9,60 @@
 #include <assert.h>
 #include <stdio.h>
 
+/* The fake kernel's multicast forwarding cache: the routes the core set,
+ * with their counters. While the lab's stream flows every route forwards
+ * all the time; lab_stream(l, false) stamps the moment it stopped. */
+static FakeRoute *kernel_route(Lab *l, in4_t source, in4_t group) {
+        for (size_t k = 0; k < l->n_kroutes; k++)
+                if (l->kroutes[k].source == source && l->kroutes[k].group == group)
+                        return &l->kroutes[k];
+        return NULL;
+}
+
+static void kernel_apply(Lab *l, const Effect *e) {
+        FakeRoute *r = kernel_route(l, e->source, e->group);
+
+        if (e->type == EFFECT_MFC_SET && !r) {
+                assert(l->n_kroutes < LAB_MAX_KROUTES);
+                /* the packet that made the upcall is forwarded once the entry resolves */
+                l->kroutes[l->n_kroutes++] = (FakeRoute) { .source = e->source, .group = e->group,
+                                                          .packets = 1, .last = l->now };
+        } else if (e->type == EFFECT_MFC_DEL && r)
+                *r = l->kroutes[--l->n_kroutes];
+}
+
+/* Answers an EFFECT_ACTIVITY_POLL like the glue: every route's counters. */
+static void kernel_answer_activity(Lab *l) {
+        for (size_t k = 0; k < l->n_kroutes; k++) {
+                FakeRoute *r = &l->kroutes[k];
+                if (l->stream_flowing) {
+                        r->packets += 100;
+                        r->last = l->now;
+                }
+                if (l->kernel_hides_routes)
+                        continue;
+                proxy_route_counters(l->p, r->source, r->group, r->packets,
+                                     l->idle_unknown ? ROUTE_IDLE_UNKNOWN : l->now - r->last, l->now);
+        }
+        l->activity_polls++;
+        proxy_activity_done(l->p, true, l->now);
+}
+
+void lab_stream(Lab *l, bool flowing) {
+        if (l->stream_flowing && !flowing)
+                for (size_t k = 0; k < l->n_kroutes; k++) {
+                        l->kroutes[k].packets += 100;
+                        l->kroutes[k].last = l->now;
+                }
+        l->stream_flowing = flowing;
+}
+
 static void lab_record(Lab *l) {
         for (size_t i = 0; i < proxy_n_effects(l->p); i++) {
                 const Effect *e = proxy_effect(l->p, i);
-                if (e->type == EFFECT_GROUP_POLL) {
-                        /* answer like the kernel: the group's counters grow while the stream flows */
-                        if (l->stream_flowing)
-                                l->group_packets += 10;
-                        proxy_group_activity(l->p, e->group, l->group_packets, l->now);
-                        e = proxy_effect(l->p, i);
-                }
-                if (e->type == EFFECT_MFC_POLL) {
-                        /* answer like the kernel: counter grows while the stream flows */
-                        if (l->stream_flowing)
-                                l->packets += 100;
-                        proxy_route_activity(l->p, e->source, e->group, true, l->packets, l->now);
+                kernel_apply(l, e);
+                if (e->type == EFFECT_ACTIVITY_POLL) {
+                        kernel_answer_activity(l);
                         e = proxy_effect(l->p, i); /* the queue may have moved */
                 }
                 if (l->n_recs == l->cap_recs) {

@@ -23,6 +23,13 @@ typedef struct Rec {
         Effect e;
 } Rec;
 
+#define LAB_MAX_KROUTES 4096
+typedef struct FakeRoute {
+        in4_t source, group;
+        uint64_t packets;
+        usec_t last;           /* when it last forwarded */
+} FakeRoute;
+
 typedef struct Lab {
         Config cfg;
         Proxy *p;
@@ -30,10 +37,13 @@ typedef struct Lab {
         int up, down, down2;
         Rec *recs;
         size_t n_recs, cap_recs;
-        /* fake kernel packet counters for MFC_POLL */
-        uint64_t packets;
-        uint64_t group_packets; /* sum over a group's sources, for EFFECT_GROUP_POLL */
-        bool stream_flowing;
+        /* the fake kernel's routes, from the MFC effects, answering EFFECT_ACTIVITY_POLL */
+        FakeRoute kroutes[LAB_MAX_KROUTES];
+        size_t n_kroutes;
+        bool stream_flowing;      /* set with lab_stream() */
+        bool idle_unknown;        /* answer like the SIOCGETSGCNT fallback: no idle ages */
+        bool kernel_hides_routes; /* answer with no route at all (the kernel lost them) */
+        size_t activity_polls;
 } Lab;
 
 /* cfg is copied; the lab starts at t = 1000 s with upstream and one
@@ -52,6 +62,8 @@ void lab_collect(Lab *l);
 void lab_clear(Lab *l);
 
 /* Inputs, at the lab's current time. */
+/* Every route of the fake kernel forwards (or stops, stamping the moment). */
+void lab_stream(Lab *l, bool flowing);
 void lab_report(Lab *l, int ifindex, in4_t src, in4_t group, int version);
 void lab_leave(Lab *l, int ifindex, in4_t src, in4_t group, int version);
 void lab_v3_record(Lab *l, int ifindex, in4_t src, uint8_t type, in4_t group, uint16_t n_sources);

@@ -376,8 +376,12 @@ START_TEST(test_every_kind_in_the_compat_version) {
         lab_advance(&l, SEC(1));
         query(&l, 2, 0, SEC(1));
         usec_t t = l.now;
+        lab_stream(&l, true);
         join(&l, G1);
-        l.stream_flowing = false; /* the stall watch re-reports it */
+        proxy_handle_nocache(l.p, l.up, IN4(198, 18, 0, 50), G1, l.now);
+        lab_collect(&l);
+        lab_advance(&l, SEC(3));
+        lab_stream(&l, false); /* the stream stops: the stall watch re-reports it */
         lab_advance(&l, SEC(30));
         ck_assert(proxy_stats(l.p)->refresh_reports > 0);
         ck_assert(proxy_stats(l.p)->stream_stalls > 0);
