@@ -18,6 +18,10 @@
                   group. (FRR's own PIM forwarding would need an RP and a source network; the
                   membership is what these tests are about.)
 
+  query           sends one IGMPv2 general query with a hand-made IP header (IP_HDRINCL) out
+                  of --iface: --src, --ttl, --no-ra (no Router Alert option), for the
+                  validation checks (RFC 2236 2, RFC 3376 4 and 9).
+
 The decoding is tshark's, not ours: this file only reshapes tshark's fields. Standard library
 only.
 """
@@ -148,6 +152,34 @@ def gate(a):
             time.sleep(max(0.0, step - (time.monotonic() - now)))
 
 
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum((b[i] << 8) | b[i + 1] for i in range(0, len(b), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def send_query(a):
+    import ipaddress
+    import socket
+    import struct
+    if ipaddress.ip_address(a.src) not in ipaddress.ip_network("198.18.0.0/15"):
+        sys.exit("source outside 198.18.0.0/15")
+    igmp = bytearray(struct.pack("!BBH4s", 0x11, 10, 0, socket.inet_aton("0.0.0.0")))
+    struct.pack_into("!H", igmp, 2, csum(bytes(igmp)))
+    opts = b"" if a.no_ra else bytes([0x94, 4, 0, 0])
+    ihl = (20 + len(opts)) // 4
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0xC0, 4 * ihl + len(igmp), 0, 0, a.ttl, 2, 0,
+                                socket.inet_aton(a.src), socket.inet_aton("224.0.0.1")) + opts)
+    struct.pack_into("!H", hdr, 10, csum(bytes(hdr)))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.iface.encode())
+    s.sendto(bytes(hdr + igmp), ("224.0.0.1", 0))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -168,8 +200,15 @@ def main():
     g.add_argument("--interval-ms", type=float, default=20.0)
     g.add_argument("--duration", type=float, default=300.0)
     g.add_argument("--out", required=True)
+    q = sub.add_parser("query")
+    q.add_argument("--iface", default="up0")
+    q.add_argument("--src", required=True)
+    q.add_argument("--ttl", type=int, default=1)
+    q.add_argument("--no-ra", action="store_true")
     a = p.parse_args()
-    if a.cmd == "gate":
+    if a.cmd == "query":
+        send_query(a)
+    elif a.cmd == "gate":
         if a.period < 0.05 or a.interval_ms < 5 or len(a.group) > 16:
             p.error("--period >= 0.05, --interval-ms >= 5, at most 16 groups")
         gate(a)

@@ -376,6 +376,7 @@ START_TEST(test_every_kind_in_the_compat_version) {
         lab_advance(&l, SEC(1));
         query(&l, 2, 0, SEC(1));
         usec_t t = l.now;
+        lab_stream(&l, true);
         join(&l, G1);
         /* A stream flows, then stops: the stall watch re-reports it (only a group that
          * carried a stream can stall). */
