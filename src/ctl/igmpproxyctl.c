@@ -344,6 +344,7 @@ static const Verb verbs[] = {
         { "workaround", 1, 2, verb_workaround },
         { "interval", 1, 2, verb_interval },
         { "log-level", 1, 2, verb_log_level },
+        { "doctor", 1, 1, verb_doctor },
 };
 
 static void help(void) {
@@ -363,12 +364,13 @@ static void help(void) {
                "  interval [SECONDS|TIMESPAN]\n"
                "                         Show or set the refresh interval (until reload)\n"
                "  log-level [LEVEL]      Show or set the daemon's log level\n"
+               "  doctor                 Check the router's setup for Movistar+ TV, with fixes\n"
                "\n"
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --json=pretty|short|off\n"
-               "                         JSON output (status, groups, interfaces)\n"
+               "                         JSON output (status, groups, interfaces, doctor)\n"
                "     --no-legend         Do not print the column headers and the footer\n"
                "     --no-pager          Accepted for compatibility; output is never paged\n"
                "\n"
@@ -436,6 +438,8 @@ int main(int argc, char *argv[]) {
         }
 
         r = sd_bus_open_system(&bus);
+        if (r < 0 && verb->run == verb_doctor)
+                return verb_doctor(NULL, nargs, args) < 0 ? 1 : 0; /* the kernel's checks still count */
         if (r < 0) {
                 fprintf(stderr, "igmpproxy is not running (cannot connect to the system bus: %s)\n", strerror(-r));
                 return EXIT_NOT_RUNNING;

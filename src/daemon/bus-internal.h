@@ -34,3 +34,6 @@ uint64_t bus_packets_dropped(const ProxyStats *s);
 size_t bus_vif_groups(Manager *m, int v);
 /* Describe(): the whole state as one JSON object; NULL on allocation failure. */
 char *bus_describe_json(Manager *m);
+
+/* bus-diag.c: the diagnosis members (doctor, monitor) on BUS_PATH. */
+int bus_diag_add(Manager *m, sd_bus *bus);

@@ -555,6 +555,9 @@ int bus_open(Manager *m) {
         r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return log_warning_errno(r, "Failed to export %s: %m", BUS_PATH);
+        r = bus_diag_add(m, bus);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to export the diagnosis members on %s: %m", BUS_PATH);
         r = sd_bus_add_object_vtable(bus, NULL, LOG_PATH, LOG_INTERFACE, log_control_vtable, m);
         if (r < 0)
                 return log_warning_errno(r, "Failed to export %s: %m", LOG_PATH);

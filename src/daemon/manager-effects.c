@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "igmp-socket.h"
@@ -193,6 +194,24 @@ static bool log_ratelimit_ok(LogRatelimit *rl, usec_t now, usec_t interval, unsi
         return rl->n++ < burst;
 }
 
+/* Keeps the last few refused (S,G), most recent first, one row each. */
+static void remember_rejected(Manager *m, in4_t source, in4_t group) {
+        RejectedStream r = { .source = source, .group = group };
+        size_t k;
+
+        for (k = 0; k < m->n_rejected; k++)
+                if (m->rejected[k].source == source && m->rejected[k].group == group)
+                        break;
+        if (k < m->n_rejected)
+                r = m->rejected[k];
+        else
+                k = m->n_rejected < MANAGER_MAX_REJECTED ? m->n_rejected++ : MANAGER_MAX_REJECTED - 1;
+        memmove(&m->rejected[1], &m->rejected[0], k * sizeof r);
+        r.last = manager_now(m);
+        r.upcalls++;
+        m->rejected[0] = r;
+}
+
 static void apply_event(Manager *m, const Effect *e) {
         char g[IN4_STRLEN], s[IN4_STRLEN];
         LogContext ctx = {
@@ -242,6 +261,7 @@ static void apply_event(Manager *m, const Effect *e) {
                 log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s", g, s);
                 break;
         case EVENT_ROUTE_REJECTED:
+                remember_rejected(m, e->source, e->group);
                 log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s: source outside the upstream subnet and altnets",
                         g, s);
                 break;

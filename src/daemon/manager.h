@@ -38,6 +38,16 @@ typedef struct IfaceWait {
         bool was_active;       /* was in service once: announce its return */
 } IfaceWait;
 
+/* A stream refused because its source is neither on the upstream subnet nor
+ * in AltNet= (EVENT_ROUTE_REJECTED), for the D-Bus face (bus-diag.c). */
+typedef struct RejectedStream {
+        in4_t source, group;
+        usec_t last;           /* monotonic, the last upcall refused */
+        uint64_t upcalls;      /* refused upcalls of this (S,G) */
+} RejectedStream;
+
+#define MANAGER_MAX_REJECTED 8
+
 typedef struct LogRatelimit {
         usec_t begin;
         unsigned n;
@@ -79,6 +89,8 @@ typedef struct Manager {
         uint64_t status_fingerprint; /* of what that STATUS= was made of */
         char *reload_error;        /* why the last reload failed, NULL if it did not */
         uint64_t rx_malformed;
+        RejectedStream rejected[MANAGER_MAX_REJECTED]; /* most recent first */
+        size_t n_rejected;
         uint64_t send_errors;
         usec_t last_send_error_log;
         sd_bus *bus;               /* NULL: running without D-Bus (bus.c) */
