@@ -50,3 +50,5 @@ int set_prop(sd_bus *bus, const char *path, const char *iface, const char *name,
 /* doctor.c: the "doctor" verb; bus may be NULL (no system bus). Returns 0 if
  * every check is ok (or could not be made), -EPROTO otherwise. */
 int verb_doctor(sd_bus *bus, int argc, char **argv);
+/* monitor.c: the "monitor" verb; runs until killed (or the bus goes away). */
+int verb_monitor(sd_bus *bus, int argc, char **argv);

@@ -166,31 +166,32 @@ static void check_daemon(Doctor *d) {
 
 static void check_mroute(Doctor *d) {
         DocMroute t;
+        bool have = doc_read_mroute(&t) >= 0;
         int r;
 
-        if (d->daemon && doc_read_mroute(&t) >= 0 && t.n_vifs > 0) {
+        /* A running daemon holds the socket: it does not start without it. */
+        if (d->daemon && have && t.n_vifs > 0) {
                 report(d, "mroute", DOC_OK, NULL, "igmpproxy holds the kernel's multicast routing socket (%zu VIFs).",
                        t.n_vifs);
                 return;
         }
         r = doc_probe_mrt();
-        if (r == -EADDRINUSE)
+        if (r == -EADDRINUSE && d->daemon)
+                report(d, "mroute", DOC_OK, NULL, "igmpproxy holds the kernel's multicast routing socket (no VIF yet).");
+        else if (r == -EADDRINUSE || (r < 0 && have && t.n_vifs > 0 && !d->daemon))
                 report(d, "mroute", DOC_FAIL,
                        "Find the other multicast router with 'ss -wap' (a raw socket of protocol igmp: another "
                        "igmpproxy, mcproxy, smcroute, pimd, a Docker or VPN helper), stop and disable it, then "
-                       "restart igmpproxy.",
-                       "Another process holds the kernel's multicast routing socket (MRT_INIT): only one program "
-                       "may route multicast, so igmpproxy cannot%s.", d->daemon ? " add its interfaces" : " start");
+                       "start igmpproxy.",
+                       "Another process holds the kernel's multicast routing socket (MRT_INIT%s): only one "
+                       "program may route multicast, so igmpproxy cannot start.",
+                       r == -EADDRINUSE ? " is refused" : "; the kernel has VIFs and igmpproxy is not running");
         else if (r == 0)
                 report(d, "mroute", d->daemon ? DOC_WARN : DOC_OK,
-                       d->daemon ? "Restart igmpproxy: systemctl restart igmpproxy." : NULL,
-                       d->daemon ? "igmpproxy runs but no process holds the multicast routing socket."
+                       d->daemon ? "Run igmpproxyctl doctor in the network namespace igmpproxy runs in." : NULL,
+                       d->daemon ? "igmpproxy answers on the bus but nobody holds the multicast routing socket "
+                                   "here: it runs in another network namespace."
                                  : "No process holds the kernel's multicast routing socket: igmpproxy can take it.");
-        else if (doc_read_mroute(&t) >= 0 && t.n_vifs > 0 && !d->daemon)
-                report(d, "mroute", DOC_FAIL,
-                       "Find the other multicast router with 'ss -wap' (protocol igmp) and stop it.",
-                       "The kernel has %zu multicast VIFs but igmpproxy is not running: another process holds the "
-                       "multicast routing socket.", t.n_vifs);
         else
                 report(d, "mroute", DOC_SKIP, NULL,
                        "Cannot tell whether another process holds the multicast routing socket (%s; run as root).",

@@ -345,6 +345,7 @@ static const Verb verbs[] = {
         { "interval", 1, 2, verb_interval },
         { "log-level", 1, 2, verb_log_level },
         { "doctor", 1, 1, verb_doctor },
+        { "monitor", 1, 1, verb_monitor },
 };
 
 static void help(void) {
@@ -365,12 +366,14 @@ static void help(void) {
                "                         Show or set the refresh interval (until reload)\n"
                "  log-level [LEVEL]      Show or set the daemon's log level\n"
                "  doctor                 Check the router's setup for Movistar+ TV, with fixes\n"
+               "  monitor                Show the daemon's events as they happen\n"
                "\n"
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --json=pretty|short|off\n"
-               "                         JSON output (status, groups, interfaces, doctor)\n"
+               "                         JSON output (status, groups, interfaces, doctor,\n"
+               "                         monitor: one object a line)\n"
                "     --no-legend         Do not print the column headers and the footer\n"
                "     --no-pager          Accepted for compatibility; output is never paged\n"
                "\n"

@@ -37,3 +37,7 @@ char *bus_describe_json(Manager *m);
 
 /* bus-diag.c: the diagnosis members (doctor, monitor) on BUS_PATH. */
 int bus_diag_add(Manager *m, sd_bus *bus);
+/* bus-diag.c: ManagerNotifier members (userdata: the Manager). */
+void bus_emit_iface_changed(void *userdata, const char *ifname, IfaceRole role, bool in_service, const char *reason);
+void bus_emit_querier_changed(void *userdata, const char *ifname, in4_t querier, const char *state);
+void bus_emit_stream_rejected(void *userdata, in4_t source, in4_t group);

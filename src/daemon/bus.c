@@ -542,6 +542,9 @@ static const ManagerNotifier bus_notifier = {
         .stream_stalled = emit_stream_stalled,
         .settings_changed = emit_settings_changed,
         .interfaces_changed = emit_interfaces_changed,
+        .iface_changed = bus_emit_iface_changed,
+        .querier_changed = bus_emit_querier_changed,
+        .stream_rejected = bus_emit_stream_rejected,
 };
 
 int bus_open(Manager *m) {

@@ -262,14 +262,17 @@ static void apply_event(Manager *m, const Effect *e) {
                 break;
         case EVENT_ROUTE_REJECTED:
                 remember_rejected(m, e->source, e->group);
+                manager_notify(m, stream_rejected, e->source, e->group);
                 log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s: source outside the upstream subnet and altnets",
                         g, s);
                 break;
         case EVENT_QUERIER_LOST:
                 log_ctx(LOG_NOTICE, &ctx, "%s: %s is the querier now (lower address)", ctx.interface, s);
+                manager_notify(m, querier_changed, ctx.interface, e->source, "other");
                 break;
         case EVENT_QUERIER_RESUMED:
                 log_ctx(LOG_NOTICE, &ctx, "%s: other querier gone, querying again", ctx.interface);
+                manager_notify(m, querier_changed, ctx.interface, m->vifs[e->vif].addr, "us");
                 break;
         case EVENT_GROUP_LIMIT:
                 /* One line per 5 s however hard a host floods. */
@@ -301,6 +304,10 @@ static void apply_event(Manager *m, const Effect *e) {
         case EVENT_UPSTREAM_QUERY:
                 ctx.igmp_version = (int) e->count;
                 log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s", e->count, ctx.interface);
+                if (!m->upstream_querier_announced) {
+                        m->upstream_querier_announced = true;
+                        manager_notify(m, querier_changed, ctx.interface, 0, "heard");
+                }
                 break;
         default:
                 break;
@@ -350,6 +357,16 @@ void manager_apply_effects(Manager *m) {
                 }
         }
         proxy_effects_clear(m->proxy);
+        /* The core has no event for a querier no longer heard: it shows at the
+         * next batch of effects (at the latest one query interval later). */
+        if (m->upstream_querier_announced && !proxy_upstream_querier_seen(m->proxy, manager_now(m))) {
+                const char *up = "";
+                for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                        if (m->vifs[v].active && m->vifs[v].role == ROLE_UPSTREAM)
+                                up = m->vifs[v].name;
+                m->upstream_querier_announced = false;
+                manager_notify(m, querier_changed, up, 0, "gone");
+        }
         update_timer(m);
         manager_update_status(m);
 }

@@ -63,6 +63,15 @@ typedef struct ManagerNotifier {
         void (*stream_stalled)(void *userdata, in4_t group);
         void (*settings_changed)(void *userdata);    /* after a reload or a runtime change */
         void (*interfaces_changed)(void *userdata);  /* after a reload or a rescan */
+        /* an interface came into service (in_service) or left it; reason: why
+         * it left ("removed" after a reload), NULL when it came */
+        void (*iface_changed)(void *userdata, const char *ifname, IfaceRole role, bool in_service,
+                              const char *reason);
+        /* the querier of ifname changed; state: "us" (this daemon queries),
+         * "other" (querier = that router), "heard" / "gone" (upstream) */
+        void (*querier_changed)(void *userdata, const char *ifname, in4_t querier, const char *state);
+        /* a stream refused for its source (AltNet=) */
+        void (*stream_rejected)(void *userdata, in4_t source, in4_t group);
 } ManagerNotifier;
 
 typedef struct Manager {
@@ -90,6 +99,7 @@ typedef struct Manager {
         char *reload_error;        /* why the last reload failed, NULL if it did not */
         uint64_t rx_malformed;
         RejectedStream rejected[MANAGER_MAX_REJECTED]; /* most recent first */
+        bool upstream_querier_announced;  /* QuerierChanged "heard" sent, "gone" not yet */
         size_t n_rejected;
         uint64_t send_errors;
         usec_t last_send_error_log;
