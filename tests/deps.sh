@@ -12,6 +12,9 @@ IGMPPROXY_DEPS+=(systemd dbus util-linux man-db)
 # DHCP server: dnsmasq-base, the dnsmasq program alone (the "dnsmasq" package would also start a
 # DNS/DHCP service on this machine).
 IGMPPROXY_DEPS+=(nftables dnsmasq-base)
+# The completions test (tests/completions/): bash-completion (the helpers an interactive bash
+# loads them with) and zsh (zsh -n on the zsh ones).
+IGMPPROXY_DEPS+=(bash-completion zsh)
 
 deps_install() {
         local missing=() p

@@ -33,6 +33,8 @@ for src, dst in inst.items():
     name = os.path.basename(dst)
     if name == "igmpproxy.conf" and "sysusers" not in dst:
         continue
+    if name == "igmpproxy" and "completions" in dst:  # the bash completion, not the daemon
+        continue
     if name in want:
         d = os.path.dirname(dst)
         if name == "igmpproxy.8":
