@@ -103,6 +103,23 @@ sd_container_prereqs() {
         fi
 }
 
+# sd_lab_container_trap: for the netns-lab scripts that boot a container (test-systemd.sh,
+# test-polkit.sh): the EXIT trap stops the container $NAME ($SDC, state in $LAB_TMP) once
+# SDC_UP is set, then cleans the lab up, keeping the script's exit status.
+# shellcheck disable=SC2317 # the EXIT trap
+sd_lab_container_cleanup() {
+        local rc=$?
+        if [ -n "${SDC_UP:-}" ]; then
+                SDC_STATE=$LAB_TMP timeout 30 "$SDC" stop "$NAME" >/dev/null 2>&1
+        fi
+        (exit "$rc")
+        lab_cleanup
+}
+sd_lab_container_trap() {
+        SDC_UP=
+        trap sd_lab_container_cleanup EXIT
+}
+
 # sd_install_tree DESTDIR: "meson install" of the build tree into DESTDIR (nothing is built,
 # nothing outside DESTDIR is touched).
 sd_install_tree() {
