@@ -10,6 +10,7 @@
 #include "doctor.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <inttypes.h>
@@ -93,6 +94,43 @@ int doc_probe_mrt(void) {
         /* We were the multicast router for an instant: give it back at once. */
         (void) setsockopt(fd, IPPROTO_IP, MRT_DONE, NULL, 0);
         return 0;
+}
+
+/* Same network namespace as ours; true too when it cannot be told (not root). */
+static bool same_netns(const char *pid) {
+        char path[300], a[64] = "", b[64] = "";
+        ssize_t n;
+
+        snprintf(path, sizeof path, "/proc/%s/ns/net", pid);
+        n = readlink(path, a, sizeof a - 1);
+        if (n < 0 || readlink("/proc/self/ns/net", b, sizeof b - 1) < 0)
+                return true;
+        return strcmp(a, b) == 0;
+}
+
+int doc_find_process(const char *comm) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        int found = 0;
+
+        if (!d)
+                return 0;
+        while (!found && (de = readdir(d))) {
+                char path[300], name[64] = "";
+                FILE *f;
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%s/comm", de->d_name);
+                f = fopen(path, "re");
+                if (!f)
+                        continue;
+                if (fgets(name, sizeof name, f) && (name[strcspn(name, "\n")] = 0, strcmp(name, comm) == 0) &&
+                    same_netns(de->d_name))
+                        found = atoi(de->d_name);
+                fclose(f);
+        }
+        closedir(d);
+        return found;
 }
 
 static int read_int_file(const char *path, int *ret) {

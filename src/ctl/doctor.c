@@ -40,6 +40,7 @@ typedef struct DocGroup {
 typedef struct Doctor {
         sd_bus *bus;
         bool daemon;               /* the bus name has an owner */
+        int pid;                   /* of a process named igmpproxy, 0 if none */
         char upstream[64];         /* in service, "" if none */
         char configured_up[64];    /* from the configuration */
         DocLink link;
@@ -158,6 +159,13 @@ static void read_configured_upstream(Doctor *d) {
 static void check_daemon(Doctor *d) {
         if (d->daemon)
                 report(d, "daemon", DOC_OK, NULL, "igmpproxy is running and owns %s on the system bus.", BUS_NAME);
+        else if (d->pid > 0)
+                report(d, "daemon", DOC_FAIL,
+                       "Run it as its unit (systemctl restart igmpproxy) without --no-bus, with the bus policy "
+                       "installed (/usr/share/dbus-1/system.d/org.igmpproxy.Movistar.conf); see journalctl -u "
+                       "igmpproxy -b.",
+                       "igmpproxy runs (pid %d) without its bus name %s: nothing can ask or steer it.", d->pid,
+                       BUS_NAME);
         else
                 report(d, "daemon", DOC_FAIL,
                        "Start it (systemctl start igmpproxy) and read why it stopped: journalctl -u igmpproxy -b.",
@@ -178,6 +186,9 @@ static void check_mroute(Doctor *d) {
         r = doc_probe_mrt();
         if (r == -EADDRINUSE && d->daemon)
                 report(d, "mroute", DOC_OK, NULL, "igmpproxy holds the kernel's multicast routing socket (no VIF yet).");
+        else if ((r == -EADDRINUSE || (have && t.n_vifs > 0)) && d->pid > 0)
+                report(d, "mroute", DOC_OK, NULL,
+                       "The multicast routing socket is held, most likely by igmpproxy (pid %d).", d->pid);
         else if (r == -EADDRINUSE || (r < 0 && have && t.n_vifs > 0 && !d->daemon))
                 report(d, "mroute", DOC_FAIL,
                        "Find the other multicast router with 'ss -wap' (a raw socket of protocol igmp: another "
@@ -477,6 +488,7 @@ int verb_doctor(sd_bus *bus, int argc, char **argv) {
                 return -ENOMEM;
         d->bus = bus;
         d->daemon = name_owned(bus);
+        d->pid = d->daemon ? 0 : doc_find_process("igmpproxy");
         if (quiet_prop(d, "UpstreamInterface", 's', &up))
                 snprintf(d->upstream, sizeof d->upstream, "%s", up);
         read_configured_upstream(d);

@@ -43,6 +43,10 @@ const DocRoute *doc_route(const DocMroute *t, in4_t source, in4_t group);
  * by some process, other -errno: cannot tell (no CAP_NET_ADMIN...). */
 int doc_probe_mrt(void);
 
+/* The PID of a process whose command name is comm in our network namespace
+ * (the first found; as non-root, in any), 0 if none. */
+int doc_find_process(const char *comm);
+
 typedef struct DocLink {
         bool exists, carrier, up;
         in4_t addr;

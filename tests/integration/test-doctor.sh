@@ -4,9 +4,11 @@
 # at a time, each undone before the next: a healthy router gives exit 0 with no warn/fail line;
 # then strict rp_filter on the upstream (with the sources' route through another link), Threshold=
 # above the stream's TTL, an nft rule dropping IGMP, AltNet= missing, the upstream without an
-# address, and the multicast routing socket held by another process (daemon stopped): each must
+# address, the daemon running without its bus name (--no-bus), and the multicast routing socket
+# held by another process (daemon stopped): each must
 # give exit 1 and a "fail" on the check that names it (--json, checked by name), and --json must
-# agree with the text output. The stream comes from 198.18.100.1, a source reached through AltNet=.
+# agree with the text output; run as uid 65534 on the healthy lab it skips what needs root and
+# still exits 0. The stream comes from 198.18.100.1, a source reached through AltNet=.
 #
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +85,15 @@ for k in ("daemon", "mroute", "upstream", "rp-filter", "altnet", "ttl-threshold"
 assert [l.split()[1] for l in txt] == [x["Check"] for x in d["Checks"]]
 PY
 
+# ---- healthy, as a plain user: the root-only checks are skipped, nothing fails
+timeout 20 ip netns exec "$RTR" setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" doctor \
+        >"$LAB_TMP/nobody.txt" 2>&1
+rc=$?
+diag "$(cat "$LAB_TMP/nobody.txt")"
+check "healthy lab, doctor as uid 65534: exit 0 ($rc), the firewall check skipped (not readable)" \
+        sh -c "[ $rc = 0 ] && grep -q '^skip firewall .*not readable' '$LAB_TMP/nobody.txt' &&
+               ! grep -Eq '^(warn|fail)' '$LAB_TMP/nobody.txt'"
+
 # ---- 1. strict rp_filter on the upstream; the sources' network routed through the LAN side
 ip -n "$RTR" route replace 198.18.100.0/24 via 198.18.1.11 dev vlan10
 lab_sysctl rtr net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.vlan2.rp_filter=1
@@ -155,7 +166,16 @@ check "the line says vlan2 has no IPv4 address" grep -q "vlan2 has no IPv4 addre
 ip -n "$RTR" addr add 198.18.0.2/24 dev vlan2
 lab_rtr_upstream_routes
 
-# ---- 6. another process holds the multicast routing socket (the daemon cannot start)
+# ---- 6. the daemon runs without its bus name (--no-bus)
+lab_stop_proxy
+lab_start_proxy "$cfg" --no-bus
+doctor nobus
+expect_fail nobus daemon "igmpproxy running without its bus name"
+check "the line says it runs with its pid, and mroute is ok" sh -c \
+        "grep -q '^fail daemon .*igmpproxy runs (pid $LAB_PROXY_PID) without its bus name' '$LAB_TMP/nobus.txt' &&
+         grep -q '^ok   mroute .*igmpproxy (pid $LAB_PROXY_PID)' '$LAB_TMP/nobus.txt'"
+
+# ---- 7. another process holds the multicast routing socket (the daemon cannot start)
 lab_stop_proxy
 lab_bg rtr "$LAB_TMP/holder.log" "$PYTHON" -c '
 import socket, time
