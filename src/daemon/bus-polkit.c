@@ -137,6 +137,8 @@ static int polkit_filter(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                                   "Too many authorizations pending, try again") < 0 ? 0 : 1;
         interactive = sd_bus_message_get_allow_interactive_authorization(m) > 0;
+        log_debug("Asking polkit whether uid %u may call %s.%s (interactive: %s)", (unsigned) uid,
+                  sd_bus_message_get_interface(m), sd_bus_message_get_member(m), interactive ? "yes" : "no");
         r = sd_bus_call_method_async(bus, &q->slot, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
                                      "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization", on_polkit_reply, q,
                                      "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",

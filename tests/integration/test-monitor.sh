@@ -8,7 +8,7 @@
 # refused (StreamRejected), the ISP goes silent (StreamStalled, then QuerierChanged gone), vlan10
 # loses its address (InterfaceChanged out of service, GroupLeft) and gets it back (InterfaceChanged
 # in service after a rescan), a runtime change (PropertiesChanged RefreshIntervalUSec) and the
-# daemon stops (DaemonStopped). The interfaces taken into service at start come before the bus
+# daemon stops (DaemonStopped), then starts and stops again, the monitors still listening. The interfaces taken into service at start come before the bus
 # name: DaemonStarted stands for them. Checks every event
 # with its arguments, their order where it is causal, timestamps that never go back, and that the
 # text output has the same events.
@@ -56,6 +56,10 @@ ip -n "$(lab_ns rtr)" addr add 198.18.1.1/24 dev vlan10
 check "rescan after vlan10 got its address back" timeout 10 "$CTL" rescan
 sleep 0.5
 lab_stop_proxy
+sleep 0.3
+lab_start_proxy_vifs "vlan2 vlan10" "$cfg"   # the monitors stay: a second start, a second stop
+check "bus name acquired again" bus_wait_name 5
+lab_stop_proxy
 sleep 0.5
 lab_kill "$MON_JSON"
 lab_kill "$MON_TXT"
@@ -87,6 +91,10 @@ left = first(E("GroupLeft", group=G, interface="vlan10"), "GroupLeft vlan10")
 back = first(lambda e: e["Event"] == "InterfaceChanged" and e["interface"] == "vlan10" and e["in_service"]
              and e["role"] == "downstream" and e["reason"] == "", "vlan10 back in service")
 stop = first(E("DaemonStopped"), "DaemonStopped")
+again = [i for i, e in enumerate(ev) if e["Event"] in ("DaemonStarted", "DaemonStopped")]
+print("daemon events at", again)
+assert [ev[i]["Event"] for i in again] == ["DaemonStarted", "DaemonStopped"] * 2, "restart not followed"
+stop = again[-1]
 print("order:", dict(start=start, back=back, j10=j10, j2=j2, rc=rc, heard=heard, rej=rej, stall=stall,
                      gone=gone, pc=pc, out=out, left=left, stop=stop))
 print("vlan10 out:", ev[out])

@@ -11,6 +11,8 @@
 #  * ipxadmin writes RefreshIntervalUSec and calls Reload: allowed (the daemon asked polkit);
 #    igmpproxyctl as ipxadmin too;
 #  * ipxuser: the write is refused with InteractiveAuthorizationRequired and changes nothing;
+#    allowing interactive authorization (busctl call) with no agent to ask is refused too
+#    (AccessDenied: the daemon passed the flag on to polkit);
 #    reading stays open;
 #  * root: allowed as before, without polkit's say;
 #  * polkit masked and stopped: ipxadmin is refused with AccessDenied (the root-only rule),
@@ -104,6 +106,11 @@ r=$(set_interval ipxuser 33)
 check "ipxuser writes RefreshIntervalUSec: $r (InteractiveAuthorizationRequired), still $(interval) s" \
         test "$r/$(interval)" = org.freedesktop.DBus.Error.InteractiveAuthorizationRequired/42
 diag "$(cat "$LAB_TMP/last-error.txt" 2>/dev/null)"
+out=$(as ipxuser busctl --system --timeout=20 --allow-interactive-authorization=yes call \
+        org.igmpproxy.Movistar /org/igmpproxy/Movistar org.igmpproxy.Movistar Reload 2>&1)
+rc=$?
+check "ipxuser, interactive authorization allowed but no agent to ask: Reload refused ($rc: $out)" \
+        sh -c "[ $rc != 0 ] && echo '$out' | grep -qi 'access denied'"
 as ipxuser "$CTL" refresh >"$LAB_TMP/ctl-user.txt" 2>&1
 rc=$?
 check "ipxuser: igmpproxyctl refresh refused, exit 1 ($rc: $(cat "$LAB_TMP/ctl-user.txt"))" test "$rc" = 1
