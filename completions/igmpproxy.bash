@@ -8,14 +8,14 @@ _igmpproxy() {
 
         case $cur in
         --log-target=*)
-                COMPREPLY=($(compgen -P "--log-target=" -W "auto console journal" -- "${cur#--log-target=}"))
+                mapfile -t COMPREPLY < <(compgen -P "--log-target=" -W "auto console journal" -- "${cur#--log-target=}")
                 ;;
         -*)
-                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+                mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
                 [[ ${COMPREPLY[0]-} == *= ]] && compopt -o nospace 2>/dev/null
                 ;;
         *)
-                COMPREPLY=($(compgen -f -- "$cur"))
+                mapfile -t COMPREPLY < <(compgen -f -- "$cur")
                 ;;
         esac
 }

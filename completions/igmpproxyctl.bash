@@ -18,11 +18,11 @@ _igmpproxyctl() {
 
         case $cur in
         --json=*)
-                COMPREPLY=($(compgen -P "--json=" -W "pretty short off" -- "${cur#--json=}"))
+                mapfile -t COMPREPLY < <(compgen -P "--json=" -W "pretty short off" -- "${cur#--json=}")
                 return
                 ;;
         -*)
-                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+                mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
                 [[ ${COMPREPLY[0]-} == *= ]] && compopt -o nospace 2>/dev/null
                 return
                 ;;
@@ -37,10 +37,10 @@ _igmpproxyctl() {
                 fi
         done
         case $verb in
-        "") COMPREPLY=($(compgen -W "$verbs" -- "$cur")) ;;
-        workaround) [ "$prev" = workaround ] && COMPREPLY=($(compgen -W "on off auto" -- "$cur")) ;;
-        log-level) [ "$prev" = log-level ] && COMPREPLY=($(compgen -W "$levels" -- "$cur")) ;;
-        interval) [ "$prev" = interval ] && COMPREPLY=($(compgen -W "30s 60s 2min" -- "$cur")) ;;
+        "") mapfile -t COMPREPLY < <(compgen -W "$verbs" -- "$cur") ;;
+        workaround) [ "$prev" = workaround ] && mapfile -t COMPREPLY < <(compgen -W "on off auto" -- "$cur") ;;
+        log-level) [ "$prev" = log-level ] && mapfile -t COMPREPLY < <(compgen -W "$levels" -- "$cur") ;;
+        interval) [ "$prev" = interval ] && mapfile -t COMPREPLY < <(compgen -W "30s 60s 2min" -- "$cur") ;;
         *) COMPREPLY=() ;;
         esac
 }

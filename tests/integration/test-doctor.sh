@@ -64,6 +64,7 @@ check "bus name acquired" bus_wait_name 5
 deco_join deco1 deco1 --group "$G" --duration 120
 # The stream must be forwarded before the doctor looks (bounded: 10 s).
 for ((i = 0; i < 100; i++)); do
+        # shellcheck disable=SC2016 # awk's own $4
         lab_exec rtr awk 'NR > 1 && $4 > 20 { f = 1 } END { exit !f }' /proc/net/ip_mr_cache && break
         sleep 0.1
 done

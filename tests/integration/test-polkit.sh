@@ -41,7 +41,7 @@ find_installed() { (cd "$DEST" && find . -path "$1" -type f | head -n 1 | sed 's
 POLICY=$(find_installed '*/dbus-1/system.d/org.igmpproxy.Movistar.conf')
 ACTION=$(find_installed '*/polkit-1/actions/org.igmpproxy.Movistar.policy')
 CTL=$(find_installed '*/bin/igmpproxyctl')
-[ -n "$POLICY" ] && [ -n "$CTL" ] || lab_bail "meson did not install the bus policy or igmpproxyctl"
+if [ -z "$POLICY" ] || [ -z "$CTL" ]; then lab_bail "meson did not install the bus policy or igmpproxyctl"; fi
 check "meson installs the polkit action: $ACTION" test -n "$ACTION"
 [ -n "$ACTION" ] || lab_bail "no polkit action installed"
 

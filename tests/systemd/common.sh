@@ -107,6 +107,7 @@ sd_container_prereqs() {
 # test-polkit.sh): the EXIT trap stops the container $NAME ($SDC, state in $LAB_TMP) once
 # SDC_UP is set, then cleans the lab up, keeping the script's exit status.
 # shellcheck disable=SC2317 # the EXIT trap
+# shellcheck disable=SC2153 # NAME and SDC are the calling script's
 sd_lab_container_cleanup() {
         local rc=$?
         if [ -n "${SDC_UP:-}" ]; then
