@@ -15,8 +15,8 @@
 #    (AccessDenied: the daemon passed the flag on to polkit);
 #    reading stays open;
 #  * root: allowed as before, without polkit's say;
-#  * polkit masked and stopped: ipxadmin is refused with AccessDenied (the root-only rule),
-#    root still allowed.
+#  * polkit masked and stopped: the service user igmpproxy allowed, ipxadmin refused with
+#    AccessDenied (the root-only rule), root still allowed.
 # The daemon runs with its interfaces absent (the container has none): every call above works
 # without them. ~20 s. Needs root, systemd, polkitd, util-linux, cgroup v2.
 #
@@ -123,9 +123,11 @@ check "root writes RefreshIntervalUSec: $r, now $(interval) s" test "$r/$(interv
 X sh -c 'systemctl stop polkit.service; ln -sfn /dev/null /run/sdc-units/polkit.service &&
         systemctl daemon-reload' >"$LAB_TMP/mask.txt" 2>&1
 diag "mask: $(cat "$LAB_TMP/mask.txt"); polkit: $(X systemctl is-active polkit.service), $(X busctl --system status org.freedesktop.PolicyKit1 2>&1 | head -n 2)"
+r=$(set_interval igmpproxy 37)
+check "... the service user igmpproxy allowed: $r, now $(interval) s" test "$r/$(interval)" = OK/37
 r=$(set_interval ipxadmin 35)
 check "polkit masked and stopped: ipxadmin refused with AccessDenied ($r), still $(interval) s" \
-        test "$r/$(interval)" = org.freedesktop.DBus.Error.AccessDenied/34
+        test "$r/$(interval)" = org.freedesktop.DBus.Error.AccessDenied/37
 check "... the message is the root-only rule" grep -q "needs root" "$LAB_TMP/last-error.txt"
 r=$(set_interval root 36)
 check "... root still allowed: $r, now $(interval) s" test "$r/$(interval)" = OK/36
