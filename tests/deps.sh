@@ -15,6 +15,11 @@ IGMPPROXY_DEPS+=(nftables dnsmasq-base)
 # The package test (tests/integration/test-package.sh): dpkg-buildpackage with debhelper
 # (compat 13, dh's meson build system), lintian on the result.
 IGMPPROXY_DEPS+=(dpkg-dev debhelper lintian)
+# The completions test (tests/completions/): bash-completion (the helpers an interactive bash
+# loads them with) and zsh (zsh -n on the zsh ones).
+IGMPPROXY_DEPS+=(bash-completion zsh)
+# The polkit test (tests/integration/test-polkit.sh): polkitd, run inside the throw-away container.
+IGMPPROXY_DEPS+=(polkitd)
 
 deps_install() {
         local missing=() p

@@ -52,3 +52,9 @@ int call(sd_bus *bus, const char *path, const char *iface, const char *method, s
          const char *what);
 int get_prop(sd_bus *bus, const char *path, const char *iface, const char *name, char type, void *ret);
 int set_prop(sd_bus *bus, const char *path, const char *iface, const char *name, const char *type, ...);
+
+/* doctor.c: the "doctor" verb; bus may be NULL (no system bus). Returns 0 if
+ * every check is ok (or could not be made), -EPROTO otherwise. */
+int verb_doctor(sd_bus *bus, int argc, char **argv);
+/* monitor.c: the "monitor" verb; runs until killed (or the bus goes away). */
+int verb_monitor(sd_bus *bus, int argc, char **argv);

@@ -368,6 +368,8 @@ static const Verb verbs[] = {
         { "workaround", 1, 2, verb_workaround },
         { "interval", 1, 2, verb_interval },
         { "log-level", 1, 2, verb_log_level },
+        { "doctor", 1, 1, verb_doctor },
+        { "monitor", 1, 1, verb_monitor },
 };
 
 static void help(void) {
@@ -387,12 +389,15 @@ static void help(void) {
                "  interval [SECONDS|TIMESPAN]\n"
                "                         Show or set the refresh interval (until reload)\n"
                "  log-level [LEVEL]      Show or set the daemon's log level\n"
+               "  doctor                 Check the router's setup for Movistar+ TV, with fixes\n"
+               "  monitor                Show the daemon's events as they happen\n"
                "\n"
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --json=pretty|short|off\n"
-               "                         JSON output (status, groups, interfaces)\n"
+               "                         JSON output (status, groups, interfaces, doctor,\n"
+               "                         monitor: one object a line)\n"
                "     --no-legend         Do not print the column headers and the footer\n"
                "     --no-pager          Accepted for compatibility; output is never paged\n"
                "\n"
@@ -460,6 +465,8 @@ int main(int argc, char *argv[]) {
         }
 
         r = sd_bus_open_system(&bus);
+        if (r < 0 && verb->run == verb_doctor)
+                return verb_doctor(NULL, nargs, args) < 0 ? 1 : 0; /* the kernel's checks still count */
         if (r < 0) {
                 char why[128];
 

@@ -56,3 +56,14 @@ char *bus_describe_json(Manager *m);
  * daemon's own uid), else an AccessDenied error in *error. */
 int bus_check_privileged(sd_bus_message *msg, sd_bus_error *error);
 extern const sd_bus_vtable bus_log_control_vtable[];
+/* bus-diag.c: the diagnosis members (doctor, monitor) on BUS_PATH. */
+int bus_diag_add(Manager *m, sd_bus *bus);
+/* bus-diag.c: ManagerNotifier members (userdata: the Manager). */
+void bus_emit_iface_changed(void *userdata, const char *ifname, IfaceRole role, bool in_service, const char *reason);
+void bus_emit_querier_changed(void *userdata, const char *ifname, in4_t querier, const char *state);
+void bus_emit_stream_rejected(void *userdata, in4_t source, in4_t group);
+/* bus-polkit.c: polkit for the callers that are neither root nor the service
+ * user. bus_polkit_authorized(): this message was authorized (consumes it). */
+int bus_polkit_add(sd_bus *bus);
+bool bus_polkit_authorized(sd_bus_message *m);
+void bus_polkit_done(void);

@@ -25,7 +25,7 @@ int bus_check_privileged(sd_bus_message *msg, sd_bus_error *error) {
         r = sd_bus_creds_get_euid(creds, &uid);
         if (r < 0)
                 return r;
-        if (uid == 0 || uid == getuid())
+        if (uid == 0 || uid == getuid() || bus_polkit_authorized(msg))
                 return 0;
         return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                  "Changing igmpproxy needs root (uid %u may only read)", (unsigned) uid);

@@ -7,11 +7,10 @@
  * Access: everything is SD_BUS_VTABLE_UNPRIVILEGED so that sd-bus does not
  * apply its own CAP_SYS_ADMIN rule (the daemon runs as user igmpproxy with
  * CAP_NET_ADMIN only, and would then refuse root). Reading is open to every
- * local user; each change (property Set, RefreshNow, Reload,
- * RescanInterfaces, LogLevel/LogTarget) goes through bus_check_privileged():
- * the caller's effective uid, as the bus daemon reports it, must be 0 or the
- * daemon's own uid. The bus
- * policy (dbus/org.igmpproxy.Movistar.conf) only says who may own the name.
+ * local user; each change goes through bus_check_privileged(): the caller's
+ * effective uid (from the bus daemon) must be 0 or the daemon's own, or polkit
+ * must have authorized the call (bus-polkit.c). The bus policy
+ * (dbus/org.igmpproxy.Movistar.conf) only says who may own the name.
  *
  * What it does not do: no protocol logic, no config parsing, no kernel calls
  * other than through manager_*().
@@ -482,6 +481,9 @@ static const ManagerNotifier bus_notifier = {
         .stream_stalled = emit_stream_stalled,
         .settings_changed = emit_settings_changed,
         .interfaces_changed = emit_interfaces_changed,
+        .iface_changed = bus_emit_iface_changed,
+        .querier_changed = bus_emit_querier_changed,
+        .stream_rejected = bus_emit_stream_rejected,
 };
 
 /* The log level of a failed attempt: the first one warns, the retries after
@@ -502,6 +504,12 @@ static int bus_connect(Manager *m) {
         r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to export %s: %m", BUS_PATH);
+        r = bus_polkit_add(bus);
+        if (r < 0)
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to install the polkit filter: %m");
+        r = bus_diag_add(m, bus);
+        if (r < 0)
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to export the diagnosis members on %s: %m", BUS_PATH);
         r = sd_bus_add_object_vtable(bus, NULL, LOG_PATH, LOG_INTERFACE, bus_log_control_vtable, m);
         if (r < 0)
                 return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to export %s: %m", LOG_PATH);
@@ -588,4 +596,5 @@ void bus_close(Manager *m) {
         if (m->notifier == &bus_notifier)
                 m->notifier = m->notifier_userdata = NULL;
         m->bus = sd_bus_flush_close_unref(m->bus);
+        bus_polkit_done();
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "igmp-socket.h"
@@ -244,6 +245,24 @@ static bool log_ratelimit_ok(LogRatelimit *rl, usec_t now, usec_t interval, unsi
         return rl->n++ < burst;
 }
 
+/* Keeps the last few refused (S,G), most recent first, one row each. */
+static void remember_rejected(Manager *m, in4_t source, in4_t group) {
+        RejectedStream r = { .source = source, .group = group };
+        size_t k;
+
+        for (k = 0; k < m->n_rejected; k++)
+                if (m->rejected[k].source == source && m->rejected[k].group == group)
+                        break;
+        if (k < m->n_rejected)
+                r = m->rejected[k];
+        else
+                k = m->n_rejected < MANAGER_MAX_REJECTED ? m->n_rejected++ : MANAGER_MAX_REJECTED - 1;
+        memmove(&m->rejected[1], &m->rejected[0], k * sizeof r);
+        r.last = manager_now(m);
+        r.upcalls++;
+        m->rejected[0] = r;
+}
+
 static void apply_event(Manager *m, const Effect *e) {
         char g[IN4_STRLEN], s[IN4_STRLEN];
         LogContext ctx = {
@@ -299,14 +318,18 @@ static void apply_event(Manager *m, const Effect *e) {
                 log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s", g, s);
                 break;
         case EVENT_ROUTE_REJECTED:
+                remember_rejected(m, e->source, e->group);
+                manager_notify(m, stream_rejected, e->source, e->group);
                 log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s: source outside the upstream subnet and altnets",
                         g, s);
                 break;
         case EVENT_QUERIER_LOST:
                 log_ctx(LOG_NOTICE, &ctx, "%s: %s is the querier now (lower address)", ctx.interface, s);
+                manager_notify(m, querier_changed, ctx.interface, e->source, "other");
                 break;
         case EVENT_QUERIER_RESUMED:
                 log_ctx(LOG_NOTICE, &ctx, "%s: other querier gone, querying again", ctx.interface);
+                manager_notify(m, querier_changed, ctx.interface, m->vifs[e->vif].addr, "us");
                 break;
         case EVENT_GROUP_LIMIT:
                 /* One line per 5 s however hard a host floods. */
@@ -339,6 +362,10 @@ static void apply_event(Manager *m, const Effect *e) {
                 ctx.igmp_version = (int) e->count;
                 log_ctx(LOG_DEBUG, &ctx, "IGMPv%" PRIu64 " query heard upstream on %s from %s", e->count,
                         ctx.interface, s);
+                if (!m->upstream_querier_announced) {
+                        m->upstream_querier_announced = true;
+                        manager_notify(m, querier_changed, ctx.interface, 0, "heard");
+                }
                 break;
         case EVENT_UPSTREAM_VERSION:
                 /* RFC 3376 7.2.1: an older querier came or its timer ran out. */
@@ -417,6 +444,16 @@ void manager_apply_effects(Manager *m) {
         }
         proxy_effects_clear(m->proxy);
         check_memory(m);
+        /* The core has no event for a querier no longer heard: it shows at the
+         * next batch of effects (at the latest one query interval later). */
+        if (m->upstream_querier_announced && !proxy_upstream_querier_seen(m->proxy, manager_now(m))) {
+                const char *up = "";
+                for (int v = 0; v < PROXY_MAX_VIFS; v++)
+                        if (m->vifs[v].active && m->vifs[v].role == ROLE_UPSTREAM)
+                                up = m->vifs[v].name;
+                m->upstream_querier_announced = false;
+                manager_notify(m, querier_changed, up, 0, "gone");
+        }
         update_timer(m);
         manager_update_status(m);
 }

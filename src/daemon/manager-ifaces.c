@@ -259,6 +259,7 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
         }
         if (role == ROLE_DOWNSTREAM)
                 describe_bridge(m, name);
+        manager_notify(m, iface_changed, name, role, true, NULL);
         return 0;
 }
 
@@ -315,6 +316,7 @@ void manager_remove_vif(Manager *m, int v, const char *lost) {
         if (r < 0 && !lost)
                 log_warning_errno(r, "Failed to remove VIF %d (%s): %m, ignoring", v, mi->name);
         mi->active = false;
+        manager_notify(m, iface_changed, mi->name, mi->role, false, lost ? lost : "removed");
         if (!lost) {
                 log_info("%s: removed", mi->name);
                 return;

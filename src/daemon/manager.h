@@ -46,6 +46,16 @@ typedef struct IfaceWait {
         in4_t addr;
 } IfaceWait;
 
+/* A stream refused because its source is neither on the upstream subnet nor
+ * in AltNet= (EVENT_ROUTE_REJECTED), for the D-Bus face (bus-diag.c). */
+typedef struct RejectedStream {
+        in4_t source, group;
+        usec_t last;           /* monotonic, the last upcall refused */
+        uint64_t upcalls;      /* refused upcalls of this (S,G) */
+} RejectedStream;
+
+#define MANAGER_MAX_REJECTED 8
+
 typedef struct LogRatelimit {
         usec_t begin;
         unsigned n;
@@ -61,6 +71,15 @@ typedef struct ManagerNotifier {
         void (*stream_stalled)(void *userdata, in4_t group);
         void (*settings_changed)(void *userdata);    /* after a reload or a runtime change */
         void (*interfaces_changed)(void *userdata);  /* after a reload or a rescan */
+        /* an interface came into service (in_service) or left it; reason: why
+         * it left ("removed" after a reload), NULL when it came */
+        void (*iface_changed)(void *userdata, const char *ifname, IfaceRole role, bool in_service,
+                              const char *reason);
+        /* the querier of ifname changed; state: "us" (this daemon queries),
+         * "other" (querier = that router), "heard" / "gone" (upstream) */
+        void (*querier_changed)(void *userdata, const char *ifname, in4_t querier, const char *state);
+        /* a stream refused for its source (AltNet=) */
+        void (*stream_rejected)(void *userdata, in4_t source, in4_t group);
 } ManagerNotifier;
 
 typedef struct Manager {
@@ -90,6 +109,9 @@ typedef struct Manager {
         uint64_t status_fingerprint; /* of what that STATUS= was made of */
         char *reload_error;        /* why the last reload failed, NULL if it did not */
         uint64_t rx_malformed;
+        RejectedStream rejected[MANAGER_MAX_REJECTED]; /* most recent first */
+        bool upstream_querier_announced;  /* QuerierChanged "heard" sent, "gone" not yet */
+        size_t n_rejected;
         uint64_t send_errors;
         usec_t last_send_error_log;
         /* the IGMPv3 report being assembled from the core's record effects

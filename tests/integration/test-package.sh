@@ -45,8 +45,7 @@ if [ -z "${IGMPPROXY_DEB:-}" ]; then
         done
 fi
 
-SDC_UP=
-trap sdc_lab_cleanup EXIT
+sd_lab_container_trap
 
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 

@@ -48,8 +48,7 @@ msg_id() { sed -n "s/^#define $1 \"\\(.*\\)\"/\\1/p" "$MESSAGES"; }
 sd_container_prereqs /usr/lib/systemd/systemd systemctl journalctl unshare nsenter meson timeout
 sd_dirs_from_build || lab_bail "cannot read the install plan of $MESON_BUILD_ROOT"
 
-SDC_UP=
-trap sdc_lab_cleanup EXIT
+sd_lab_container_trap
 
 X() { timeout 20 env SDC_STATE="$LAB_TMP" "$SDC" exec "$NAME" "$@"; }
 prop() { X systemctl show -p "$1" --value igmpproxy.service; }

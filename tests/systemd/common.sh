@@ -33,6 +33,8 @@ for src, dst in inst.items():
     name = os.path.basename(dst)
     if name == "igmpproxy.conf" and "sysusers" not in dst:
         continue
+    if name == "igmpproxy" and "completions" in dst:  # the bash completion, not the daemon
+        continue
     if name in want:
         d = os.path.dirname(dst)
         if name == "igmpproxy.8":
@@ -101,6 +103,24 @@ sd_container_prereqs() {
         fi
 }
 
+# sd_lab_container_trap: for the netns-lab scripts that boot a container (test-systemd.sh,
+# test-polkit.sh): the EXIT trap stops the container $NAME ($SDC, state in $LAB_TMP) once
+# SDC_UP is set, then cleans the lab up, keeping the script's exit status.
+# shellcheck disable=SC2317 # the EXIT trap
+# shellcheck disable=SC2153 # NAME and SDC are the calling script's
+sd_lab_container_cleanup() {
+        local rc=$?
+        if [ -n "${SDC_UP:-}" ]; then
+                SDC_STATE=$LAB_TMP timeout 30 "$SDC" stop "$NAME" >/dev/null 2>&1
+        fi
+        (exit "$rc")
+        lab_cleanup
+}
+sd_lab_container_trap() {
+        SDC_UP=
+        trap sd_lab_container_cleanup EXIT
+}
+
 # sd_install_tree DESTDIR: "meson install" of the build tree into DESTDIR (nothing is built,
 # nothing outside DESTDIR is touched).
 sd_install_tree() {
@@ -112,20 +132,7 @@ sd_install_tree() {
         fi
 }
 
-# ---- the netns lab (tests/integration/lib.sh) with a container (sdc.sh): for the tests that
-# source both (test-systemd.sh, test-package.sh). They set SDC (sdc.sh), NAME (the
-# container's name) and SDC_UP=1 once it is booted.
 
-# sdc_lab_cleanup: the EXIT trap: stops the container (if booted), then the lab's cleanup.
-# shellcheck disable=SC2317,SC2153 # the EXIT trap; NAME is the caller's
-sdc_lab_cleanup() {
-        local rc=$?
-        if [ -n "${SDC_UP:-}" ]; then
-                SDC_STATE=$LAB_TMP timeout 30 "$SDC" stop "$NAME" >/dev/null 2>&1
-        fi
-        (exit "$rc")
-        lab_cleanup
-}
 
 # sdc_lab_take_rtr CPID NS: the router's links vlan2 and vlan10 move into the container (host
 # PID CPID of its systemd), whose network namespace is named NS and becomes the lab's "rtr",
