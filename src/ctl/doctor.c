@@ -373,14 +373,26 @@ static void check_ttl(Doctor *d) {
 }
 
 static void check_querier(Doctor *d) {
-        _cleanup_(freep) char *mode = NULL;
+        _cleanup_(freep) char *mode = NULL, *addr = NULL;
+        uint32_t version = 0, reporting = 0;
+        uint64_t interval = 0;
+        char facts[96] = "";
         bool seen = false;
 
-        /* Richer facts (the querier's address, version, interval) slot in here
-         * when the daemon offers them. */
         if (!quiet_prop(d, "UpstreamQuerierSeen", 'b', &seen) || !quiet_prop(d, "RefreshMode", 's', &mode)) {
                 report(d, "querier", DOC_SKIP, NULL, "The daemon does not say whether an upstream querier was heard.");
                 return;
+        }
+        /* Who it is and in which version we answer it (older daemons lack these). */
+        if (seen && quiet_prop(d, "UpstreamQuerier", 's', &addr) && quiet_prop(d, "UpstreamQuerierVersion", 'u', &version) &&
+            quiet_prop(d, "UpstreamQuerierIntervalUSec", 't', &interval) &&
+            quiet_prop(d, "UpstreamReportVersion", 'u', &reporting))
+        {
+                char every[32] = ""; /* an IGMPv1/v2 query carries no interval */
+                if (interval > 0)
+                        snprintf(every, sizeof every, ", every %" PRIu64 " s", interval / 1000000);
+                snprintf(facts, sizeof facts, " (%s, IGMPv%" PRIu32 "%s; we report in IGMPv%" PRIu32 ")", addr,
+                         version, every, reporting);
         }
         if (!seen && strcmp(mode, "no") == 0)
                 report(d, "querier", DOC_WARN,
@@ -388,9 +400,12 @@ static void check_querier(Doctor *d) {
                        "No querier heard upstream and the refresh workaround is off: Movistar+ forgets every "
                        "channel 260 s after it was joined.");
         else
-                report(d, "querier", DOC_OK, NULL, "%s upstream; refresh workaround %s%s.",
-                       seen ? "A querier was heard" : "No querier heard (usual on Movistar+)", mode,
-                       strcmp(mode, "auto") == 0 ? (seen ? ", so idle" : ", so reporting") : "");
+                report(d, "querier", DOC_OK, NULL, "%s%s upstream; refresh workaround %s%s.",
+                       seen ? "A querier was heard" : "No querier heard (usual on Movistar+)", facts, mode,
+                       strcmp(mode, "auto") == 0
+                               ? (seen ? ": a group is refreshed only when no answer reported it for IntervalSec"
+                                       : ": every group is refreshed each IntervalSec")
+                               : "");
 }
 
 static void check_reports(Doctor *d) {

@@ -146,8 +146,9 @@ for ((i = 0; i < 50; i++)); do
         sleep 0.1
 done
 check "StreamsRejected counts the refused stream ($v)" test "${v:-0}" -gt 0
-check "RejectedStreams lists $SRC for $G2" sh -c \
-        "busctl --system get-property $BUS_NAME $BUS_PATH $BUS_IFACE RejectedStreams | grep -q '\"$SRC\" \"$G2\"'"
+busctl --system get-property "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" RejectedStreams >"$LAB_TMP/rejected" 2>&1
+diag "RejectedStreams: $(cat "$LAB_TMP/rejected")"
+check "RejectedStreams lists $SRC for $G2" grep -q "\"$SRC\" \"$G2\"" "$LAB_TMP/rejected"
 doctor altnet
 expect_fail altnet altnet "AltNet= missing"
 check "the line names the source and the group" grep -q "$SRC for $G2" "$LAB_TMP/altnet.txt"
@@ -166,6 +167,18 @@ expect_fail noaddr upstream "upstream without an address"
 check "the line says vlan2 has no IPv4 address" grep -q "vlan2 has no IPv4 address" "$LAB_TMP/noaddr.txt"
 ip -n "$RTR" addr add 198.18.0.2/24 dev vlan2
 lab_rtr_upstream_routes
+
+# ---- an upstream querier heard: not a fault; doctor names it, its version (and its interval when
+# the query carries one: an IGMPv2 query does not), and the version we answer in
+lab_stop_upstream
+lab_start_upstream --forget-after "$LAB_T" --source "$SRC" --query-interval 1 --query-version 2
+sleep 2.5
+doctor querier
+check "querier heard: named with its address, version and interval, and our report version" \
+        grep -q "^ok   querier .*A querier was heard (198.18.0.1, IGMPv2; we report in IGMPv2)" \
+        "$LAB_TMP/querier.txt"
+lab_stop_upstream
+lab_start_upstream --forget-after "$LAB_T" --source "$SRC"
 
 # ---- 6. the daemon runs without its bus name (--no-bus)
 lab_stop_proxy
