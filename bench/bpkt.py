@@ -17,6 +17,7 @@ import time
 SO_TIMESTAMPNS = 35          # asm-generic/socket.h (SO_TIMESTAMPNS_OLD)
 SCM_TIMESTAMPNS = SO_TIMESTAMPNS
 SO_RCVBUFFORCE = 33
+SO_ATTACH_FILTER = 26
 IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
 ETH_P_ALL = 0x0003
 ETH_P_IP = 0x0800
@@ -65,6 +66,26 @@ def packet_socket(iface):
     big_rcvbuf(s)
     s.setblocking(False)
     return s
+
+
+def igmp_only(s):
+    """Attach a classic BPF filter to an AF_PACKET socket: IPv4 IGMP frames only (a link that
+    also carries streams would otherwise wake the reader for every packet)."""
+    import ctypes
+    insns = [(0x28, 0, 0, 12),              # ldh [12]            (EtherType)
+             (0x15, 0, 3, ETH_P_IP),        # jeq IPv4, else drop
+             (0x30, 0, 0, 23),              # ldb [23]            (IP protocol)
+             (0x15, 0, 1, socket.IPPROTO_IGMP),
+             (0x06, 0, 0, 0xFFFF),          # ret: accept
+             (0x06, 0, 0, 0)]               # ret: drop
+    prog = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *i) for i in insns))
+    s.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER,
+                 struct.pack("HL", len(insns), ctypes.addressof(prog)))
+    while True:                             # what arrived before the filter
+        try:
+            s.recv(65536)
+        except BlockingIOError:
+            return
 
 
 def inet_checksum(data):

@@ -18,12 +18,15 @@ the same netns topology, and prints one table per benchmark with both figures an
 igmpproxy/ours (> 1: ours faster or cheaper):
   zap        join → first forwarded packet (and the direct path without a proxy)
   leave      deco leave → upstream leave and → last forwarded packet (quickleave)
-  cpu        CPU time per 1,000 reports at 10 .. 10,000 active groups
+  cpu        CPU time per 1,000 reports at 10 .. 10,000 active groups, and at 10 / 1,000
+             groups all streaming (ours with its stall watch on)
+  cpustream  only the streaming half of cpu (not in the default set: cpu has it)
   refresh    CPU time and wire spread of one refresh cycle at 1,000 groups (ours only)
-  idle       wakeups per minute and RSS at 0 / 100 / 1,000 groups
+  idle       wakeups per minute, CPU and RSS at 0 / 100 / 1,000 silent groups and at
+             2 / 1,000 streaming groups, twelve routers side by side
   startstop  start → ready and SIGTERM → exit with 1,000 groups
 
-  --quick      tiny counts (10 zaps, 10/100 groups, 1 repetition), < 60 s: the CI smoke test
+  --quick      tiny counts (10 zaps, 10/100 groups, 1 repetition), about 55 s: the CI smoke test
   --reps N     repetitions (default 3; quick: 1)
   --only LIST  comma-separated subset of the names above
   --out DIR    where results.md and results.json go (default: a new directory in \$TMPDIR)
@@ -36,7 +39,7 @@ Needs root, iproute2 (ip netns), /usr/bin/python3 and both daemons:
             installed and no service starts); it runs in the foreground, -n -d
 Exit status: 0 every benchmark produced its figures, 1 one crashed or gave no number
 (performance goals never fail the run), 2 usage or missing daemon, 77 not root / no netns /
-no baseline (skip). A full run takes about 10 minutes.
+no baseline (skip). A full run takes about 12 minutes.
 EOF
 }
 
