@@ -55,6 +55,9 @@ char *bus_describe_json(Manager *m);
 /* bus-logcontrol.c: 0 if the sender of msg may change the daemon (root or the
  * daemon's own uid), else an AccessDenied error in *error. */
 int bus_check_privileged(sd_bus_message *msg, sd_bus_error *error);
+/* A property setter's first step: the access check above, then the new value
+ * (one basic D-Bus type, read into *ret). 0 or a negative errno. */
+int bus_read_privileged(sd_bus_message *value, sd_bus_error *error, char type, void *ret);
 extern const sd_bus_vtable bus_log_control_vtable[];
 /* bus-diag.c: the diagnosis members (doctor, monitor) on BUS_PATH. */
 int bus_diag_add(Manager *m, sd_bus *bus);

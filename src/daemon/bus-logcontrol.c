@@ -31,6 +31,15 @@ int bus_check_privileged(sd_bus_message *msg, sd_bus_error *error) {
                                  "Changing igmpproxy needs root (uid %u may only read)", (unsigned) uid);
 }
 
+int bus_read_privileged(sd_bus_message *value, sd_bus_error *error, char type, void *ret) {
+        int r = bus_check_privileged(value, error);
+
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_basic(value, type, ret);
+        return r < 0 ? r : r == 0 ? -EBADMSG : 0;
+}
+
 static int property_get_log_level(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "s", log_level_to_string(log_max_level));
@@ -41,10 +50,7 @@ static int property_set_log_level(sd_bus *bus, const char *path, const char *int
         const char *s;
         int level, r;
 
-        r = bus_check_privileged(value, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "s", &s);
+        r = bus_read_privileged(value, error, 's', &s);
         if (r < 0)
                 return r;
         level = log_level_from_string(s);
@@ -66,10 +72,7 @@ static int property_set_log_target(sd_bus *bus, const char *path, const char *in
         const char *s;
         int t, r;
 
-        r = bus_check_privileged(value, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "s", &s);
+        r = bus_read_privileged(value, error, 's', &s);
         if (r < 0)
                 return r;
         t = log_target_from_string(s);

@@ -47,10 +47,7 @@ static int property_set_workaround(sd_bus *bus, const char *path, const char *in
         Manager *m = userdata;
         int b, r;
 
-        r = bus_check_privileged(value, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "b", &b);
+        r = bus_read_privileged(value, error, 'b', &b);
         if (r < 0)
                 return r;
         r = manager_set_refresh_mode(m, b ? REFRESH_YES : REFRESH_NO);
@@ -70,10 +67,7 @@ static int property_set_refresh_mode(sd_bus *bus, const char *path, const char *
         RefreshMode mode;
         int r;
 
-        r = bus_check_privileged(value, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "s", &s);
+        r = bus_read_privileged(value, error, 's', &s);
         if (r < 0)
                 return r;
         if (strcmp(s, "auto") == 0)
@@ -108,10 +102,7 @@ static int property_set_interval(sd_bus *bus, const char *path, const char *inte
         uint64_t t;
         int r;
 
-        r = bus_check_privileged(value, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "t", &t);
+        r = bus_read_privileged(value, error, 't', &t);
         if (r < 0)
                 return r;
         /* 259 s: one second under the 260 s after which Movistar+ forgets a group. */
@@ -137,10 +128,7 @@ static int property_set_report_version(sd_bus *bus, const char *path, const char
         uint32_t v;
         int r;
 
-        r = bus_check_privileged(value, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "u", &v);
+        r = bus_read_privileged(value, error, 'u', &v);
         if (r < 0)
                 return r;
         if (v < 1 || v > 3)
