@@ -67,6 +67,20 @@ static bool iface_carrier(const char *name) {
         return carrier;
 }
 
+/* Coming back into service, a link must also run (IFF_RUNNING): the kernel
+ * sets it a moment after IFF_UP, once the carrier is on and the link's queue
+ * is attached (linkwatch); a query sent before that is dropped, so a set-top
+ * box would wait for the next startup query (the links test saw it). The
+ * change comes as an rtnetlink event, which rescans. At start-up links are
+ * taken as they are (READY=1 follows); once in service, carrier is followed
+ * on its own. */
+static bool iface_running(Manager *m, const char *name) {
+        struct ifreq ifr = {};
+
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        return ioctl(m->fd, SIOCGIFFLAGS, &ifr) < 0 || (ifr.ifr_flags & IFF_RUNNING);
+}
+
 /* Why an interface cannot serve now (NULL: it can): it must exist, be up
  * and have an IPv4 address. */
 static const char *iface_unusable(Manager *m, const char *name, unsigned *ret_ifindex, in4_t *ret_addr,
@@ -207,6 +221,8 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
                         return 0; /* already in service (reload) */
         why = iface_unusable(m, name, &ifindex, &addr, &plen);
         w = wait_get(m, name, ic != NULL);
+        if (!why && w && w->was_active && !iface_running(m, name))
+                why = "no carrier yet";
         if (why) {
                 /* Only interfaces named in the configuration are waited for,
                  * and each state is said once, not at every event. */
