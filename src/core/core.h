@@ -216,6 +216,10 @@ void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, int version, us
 void member_on_group_query(Proxy *p, Iface *i, in4_t group, usec_t max_resp, usec_t now);
 void member_timer(Proxy *p, Timer *t, usec_t now);
 void member_drop_iface(Proxy *p, Iface *i);
+/* The VIFs among vifs whose listeners want traffic from source to group
+ * (RFC 3376 6.3: INCLUDE: a source record with its timer running; EXCLUDE:
+ * no record, or one with its timer running). */
+uint32_t member_source_mask(const Proxy *p, in4_t group, uint32_t vifs, in4_t source);
 /* Ends a membership now (reload: a filter forbids it). */
 void member_expire(Proxy *p, Member *m, usec_t now);
 void members_drain(Proxy *p);

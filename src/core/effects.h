@@ -14,9 +14,11 @@
 #include "util.h"
 
 typedef enum EffectType {
-        EFFECT_SEND_QUERY,   /* vif, dst, group (0 = general), version, max_resp, qrv, qqi */
+        EFFECT_SEND_QUERY,   /* vif, dst, group (0 = general), version, max_resp, qrv, qqi, s_flag;
+                                v3 group-and-source-specific: n_sources EFFECT_SOURCE follow */
         EFFECT_SEND_REPORT,  /* vif (upstream), group, version, record; v3: more = the next
-                                EFFECT_SEND_REPORT effect is a record of the same packet */
+                                EFFECT_SEND_REPORT effect is a record of the same packet; v3
+                                source-list records: n_sources EFFECT_SOURCE follow */
         EFFECT_SEND_LEAVE,   /* vif (upstream), group, version (2 or 3), record */
         EFFECT_MFC_SET,      /* source, group, vif = input VIF, out_mask = output VIFs */
         EFFECT_MFC_DEL,      /* source, group, vif = input VIF */
@@ -24,6 +26,8 @@ typedef enum EffectType {
                                  calls proxy_route_counters() for each, then
                                  proxy_activity_done() */
         EFFECT_EVENT,        /* event, vif, group, source, version, count */
+        EFFECT_SOURCE,       /* source: one source address of the query or report record right
+                                before it (see Effect.n_sources) */
         _EFFECT_TYPE_MAX,
 } EffectType;
 
@@ -70,9 +74,17 @@ typedef struct Effect {
         uint8_t version;
         uint8_t qrv;
         uint8_t record;      /* reports and leaves: the IGMPv3 record type that says what it is
-                                (MODE_IS_EXCLUDE: answer or refresh; CHANGE_TO_EXCLUDE: join;
-                                CHANGE_TO_INCLUDE: leave), set whatever the version */
-        bool more;
+                                (MODE_IS_EXCLUDE/INCLUDE: answer or refresh; CHANGE_TO_EXCLUDE:
+                                join; CHANGE_TO_INCLUDE: leave, or a change to a source list;
+                                ALLOW_NEW_SOURCES / BLOCK_OLD_SOURCES: source-list changes), set
+                                whatever the version (v1/v2 reports are any-source joins) */
+        bool more;           /* v3 report records: another record of the same packet follows
+                                (after this record's EFFECT_SOURCE effects) */
+        bool s_flag;         /* v3 queries: Suppress Router-Side Processing (RFC 3376 4.1.5) */
+        uint16_t n_sources;  /* queries (v3 group-and-source-specific) and v3 report records: this
+                                many EFFECT_SOURCE effects follow, one source each, in order. If
+                                effects were lost (out of memory) fewer may follow: the glue takes
+                                the consecutive EFFECT_SOURCE effects it finds, at most n_sources */
         usec_t max_resp;
         usec_t qqi;
         uint32_t out_mask;

@@ -55,6 +55,8 @@ typedef struct IgmpMessage {
         uint8_t qrv;             /* 0 means "not given" */
         usec_t qqi_usec;         /* decoded QQIC; 0 if not given */
         uint16_t n_sources;      /* v3 query: number of sources listed */
+        const uint8_t *sources;  /* v3 query: n_sources * 4 bytes, network order, inside the caller's
+                                    buffer; read with igmp_query_source() */
         /* IGMPv3 report: the records, already bounds-checked by igmp_parse() */
         uint16_t n_records;
         const uint8_t *records;  /* points into the caller's buffer */
@@ -82,6 +84,8 @@ int igmp_parse(const uint8_t *buf, size_t len, IgmpMessage *ret, IgmpParseError 
  * IgmpMessage that igmp_parse() accepted. */
 int igmp_record_next(const IgmpMessage *m, size_t *cursor, IgmpRecord *ret);
 in4_t igmp_record_source(const IgmpRecord *r, uint16_t i);
+/* Source i (< m->n_sources) of a parsed v3 query, host order. */
+in4_t igmp_query_source(const IgmpMessage *m, uint16_t i);
 
 /* Parses an IPv4 header in front of IGMP (what a raw socket returns). Checks
  * version 4, IHL >= 5, IHL*4 <= len, total length <= len (trailing bytes are
@@ -117,15 +121,28 @@ unsigned igmp_decode_code(uint8_t code);
  *        3 (one record TO_IN{} = leave; send to 224.0.0.22). Version 1 has no
  *        leave: -EINVAL. */
 int igmp_build_query(uint8_t *buf, size_t size, int version, in4_t group, usec_t max_resp, uint8_t qrv, usec_t qqi);
+/* A v3 query with the S flag and a source list (RFC 3376 4.1: group-and-source-specific when
+ * n > 0; group must then be non-zero). Length 12 + 4 n; -ENOBUFS if size is too small, -EINVAL on
+ * bad input (version != 3 with sources or s_flag, n > 65535, sources without a group). */
+int igmp_build_query_sources(uint8_t *buf, size_t size, int version, in4_t group, usec_t max_resp, uint8_t qrv,
+                             usec_t qqi, bool s_flag, const in4_t *sources, size_t n);
 int igmp_build_report(uint8_t *buf, size_t size, int version, in4_t group);
 int igmp_build_leave(uint8_t *buf, size_t size, int version, in4_t group);
 
-/* IGMPv3 reports with many group records (RFC 3376 4.2), as a proxy sends them: whole groups,
- * no source lists. A record is its type (IgmpRecordType) and its group. */
+/* IGMPv3 reports with many group records (RFC 3376 4.2). A record is its type
+ * (IgmpRecordType), its group and its source list (host order; n_sources 0 = none, then sources
+ * may be NULL). */
 typedef struct IgmpGroupRecord {
         uint8_t type;
         in4_t group;
+        uint16_t n_sources;
+        const in4_t *sources;
 } IgmpGroupRecord;
+
+/* Bytes a group record with n sources takes in a v3 report: 8 + 4 n. */
+static inline size_t igmp_v3_record_size(size_t n_sources) {
+        return 8 + 4 * n_sources;
+}
 
 /* Bytes in front of an IGMP message we send: the IPv4 header with the 4-byte Router Alert
  * option (RFC 2113), 24. */
@@ -138,8 +155,8 @@ typedef struct IgmpGroupRecord {
 size_t igmp_v3_report_capacity(unsigned mtu);
 
 /* Builds one v3 report carrying the n records in order (n >= 1, each type 1..6, each group
- * multicast). Returns the length (8 + 8 n), -ENOBUFS if size is too small, -EINVAL on bad
- * input (n == 0 or > 65535, bad type or group). */
+ * multicast). Returns the length (8 + the records' igmp_v3_record_size()), -ENOBUFS if size is
+ * too small, -EINVAL on bad input (n == 0 or > 65535, bad type or group). */
 int igmp_build_v3_report(uint8_t *buf, size_t size, const IgmpGroupRecord *recs, size_t n);
 
 /* Destination address a report / leave of this version is sent to. */

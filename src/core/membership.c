@@ -241,6 +241,13 @@ void member_timer(Proxy *p, Timer *t, usec_t now) {
                 timerq_arm(&p->timers, &m->lmq_timer, t->when + p->cfg->last_member_query_interval);
 }
 
+uint32_t member_source_mask(const Proxy *p, in4_t group, uint32_t vifs, in4_t source) {
+        (void) p;
+        (void) group;
+        (void) source;
+        return vifs; /* no source lists yet: every listening link wants every source */
+}
+
 void member_expire(Proxy *p, Member *m, usec_t now) {
         member_end(p, &p->ifaces[m->vif], m, LEAVE_REASON_FILTER, now);
 }

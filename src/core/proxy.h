@@ -141,6 +141,39 @@ typedef int (*ProxyGroupCallback)(const ProxyGroupInfo *info, void *userdata);
 int proxy_foreach_group(const Proxy *p, ProxyGroupCallback cb, void *userdata);
 /* Fills up to max sources forwarded for group; returns how many there are. */
 size_t proxy_group_sources(const Proxy *p, in4_t group, in4_t *ret_sources, size_t max);
+/* The router-side state of one group on one downstream interface (RFC 3376
+ * 6.2.1): its filter mode, group timer and source records. */
+typedef struct ProxySourceInfo {
+        in4_t source;
+        usec_t expires;         /* source timer (monotonic), 0 = not running (EXCLUDE mode: blocked) */
+        bool forwarded;         /* traffic from it is forwarded onto this interface */
+} ProxySourceInfo;
+
+typedef struct ProxyMemberInfo {
+        int vif;
+        in4_t group;
+        uint8_t filter_mode;    /* IGMP_MODE_IS_INCLUDE or IGMP_MODE_IS_EXCLUDE */
+        usec_t expires;         /* group timer (monotonic; EXCLUDE mode), 0 if not running */
+        uint8_t compat_version; /* 1, 2: an older version host is present (RFC 3376 7.3.2); else 3 */
+        bool listening;         /* counts for forwarding and upstream */
+        size_t n_hosts;         /* reporters tracked (quickleave) */
+        bool untracked;         /* a reporter is present that is not tracked (0.0.0.0, over the cap) */
+        size_t n_sources;
+        const ProxySourceInfo *sources; /* valid during the callback only */
+} ProxyMemberInfo;
+
+/* Calls cb for every group with state on every downstream interface (group 0)
+ * or for that group only, ordered by vif within a group; cb must not change
+ * the Proxy. Stops early if cb returns < 0 and returns that value, else 0. */
+typedef int (*ProxyMemberCallback)(const ProxyMemberInfo *info, void *userdata);
+int proxy_foreach_member(const Proxy *p, in4_t group, ProxyMemberCallback cb, void *userdata);
+
+/* The merged membership reported upstream for group (RFC 4605 4.1): filter
+ * mode (IGMP_MODE_IS_INCLUDE or _EXCLUDE; an any-source join is EXCLUDE {})
+ * and up to max of its sources; returns how many sources there are, -ENOENT
+ * if the group is not known. */
+int proxy_group_upstream_state(const Proxy *p, in4_t group, uint8_t *ret_mode, in4_t *ret_sources, size_t max);
+
 /* Hosts tracked (reporters seen) for group on vif; 0 if not listening. A
  * listening group whose reporters are not tracked counts 1. */
 size_t proxy_group_hosts(const Proxy *p, int vif, in4_t group);

@@ -48,7 +48,7 @@ static void route_push_set(Proxy *p, UpGroup *g, Route *r) {
         e->vif = p->upstream;
         e->source = r->source;
         e->group = g->group;
-        e->out_mask = g->out_mask;
+        e->out_mask = member_source_mask(p, g->group, g->out_mask, r->source);
 }
 
 static bool source_allowed(Proxy *p, in4_t source) {

@@ -6,6 +6,8 @@
  */
 #include "core.h"
 
+#include <errno.h>
+
 const ProxyStats *proxy_stats(const Proxy *p) {
         return &p->stats;
 }
@@ -105,3 +107,45 @@ void proxy_upstream_querier(const Proxy *p, usec_t now, ProxyUpstreamQuerier *re
         };
 }
 
+
+int proxy_foreach_member(const Proxy *p, in4_t group, ProxyMemberCallback cb, void *userdata) {
+        size_t b = 0;
+        void *it = NULL, *x;
+
+        /* Ordered by vif within a group: walk the groups, then the vifs. */
+        while ((x = hash_next(&p->groups, &b, &it))) {
+                const UpGroup *g = x;
+                if (group != 0 && g->group != group)
+                        continue;
+                for (int v = 0; v < PROXY_MAX_VIFS; v++) {
+                        const Member *m = p->ifaces[v].used ? member_find(p, v, g->group) : NULL;
+                        if (!m)
+                                continue;
+                        ProxyMemberInfo info = {
+                                .vif = v,
+                                .group = m->group,
+                                .filter_mode = IGMP_MODE_IS_EXCLUDE,
+                                .expires = timer_armed(&m->timer) ? m->timer.when : 0,
+                                .compat_version = m->v1_until ? 1 : m->v2_until ? 2 : 3,
+                                .listening = m->listening,
+                                .n_hosts = m->n_hosts,
+                        };
+                        int r = cb(&info, userdata);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int proxy_group_upstream_state(const Proxy *p, in4_t group, uint8_t *ret_mode, in4_t *ret_sources, size_t max) {
+        const UpGroup *g = group_find(p, group);
+
+        (void) ret_sources;
+        (void) max;
+        if (!g)
+                return -ENOENT;
+        if (ret_mode)
+                *ret_mode = g->out_mask ? IGMP_MODE_IS_EXCLUDE : IGMP_MODE_IS_INCLUDE;
+        return 0;
+}
