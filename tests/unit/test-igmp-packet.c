@@ -1050,16 +1050,27 @@ START_TEST(test_v3_every_cut_point) {
 }
 END_TEST
 
+/* RFC 3376 4.2.12: "If an unrecognized Record Type value is encountered, the record MUST be
+ * silently ignored, and processing continues with the next record." The parser keeps the
+ * report and hands the record out with its type; the reader skips it. */
 START_TEST(test_v3_record_type) {
-        static const uint8_t bad_types[] = { 0, 7, 8, 0x80, 0xff };
+        static const uint8_t unknown_types[] = { 0, 7, 8, 0x80, 0xff };
         uint8_t b[32];
         size_t l;
 
-        for (size_t i = 0; i < ELEMENTSOF(bad_types); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(unknown_types); i++) {
+                IgmpMessage m;
+                IgmpRecord rec;
+                size_t cur = 0;
+
                 v3_header(b, 1);
-                l = add_record(b, 8, bad_types[i], 0, 0, IN4(239, 0, 0, 1), 0);
+                l = add_record(b, 8, unknown_types[i], 0, 0, IN4(239, 0, 0, 1), 0);
                 fix_csum(b, l);
-                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_BAD_RECORD);
+                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_OK);
+                ck_assert_int_eq(igmp_parse(b, l, &m, NULL), 0);
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+                ck_assert_uint_eq(rec.type, unknown_types[i]);
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 0);
         }
         for (uint8_t t = IGMP_MODE_IS_INCLUDE; t <= IGMP_BLOCK_OLD_SOURCES; t++) {
                 IgmpMessage m;
@@ -1073,12 +1084,78 @@ START_TEST(test_v3_record_type) {
                 ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
                 ck_assert_uint_eq(rec.type, t);
         }
-        /* A bad type in the second record. */
+        /* An unknown type in the second record: the first one stays readable. */
         v3_header(b, 2);
         l = add_record(b, 8, IGMP_MODE_IS_EXCLUDE, 0, 0, IN4(239, 0, 0, 1), 0);
         l = add_record(b, l, 9, 0, 0, IN4(239, 0, 0, 2), 0);
         fix_csum(b, l);
-        ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_BAD_RECORD);
+        ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_OK);
+}
+END_TEST
+
+/* An unknown record type in the middle of a report (with sources, aux data and a group that
+ * is no multicast address: nothing of it is read but its length): the records before and
+ * after it come out intact, and it comes out itself, in place. */
+START_TEST(test_v3_unknown_record_in_the_middle) {
+        static const uint8_t unknown_types[] = { 0, 7, 0x42, 0xff };
+        uint8_t b[128];
+
+        for (size_t i = 0; i < ELEMENTSOF(unknown_types); i++) {
+                IgmpMessage m;
+                IgmpRecord rec;
+                size_t l, second, third, cur = 0;
+
+                v3_header(b, 3);
+                second = add_record(b, 8, IGMP_MODE_IS_INCLUDE, 0, 1, IN4(232, 0, 0, 1), IN4(198, 18, 0, 1));
+                third = add_record(b, second, unknown_types[i], 1, 2, IN4(198, 18, 7, 7), IN4(198, 18, 0, 5));
+                l = add_record(b, third, IGMP_ALLOW_NEW_SOURCES, 0, 2, IN4(232, 0, 0, 3), IN4(198, 18, 0, 9));
+                fix_csum(b, l);
+                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_OK);
+                ck_assert_int_eq(igmp_parse(b, l, &m, NULL), 0);
+                ck_assert_uint_eq(m.n_records, 3);
+                ck_assert_uint_eq(m.records_len, l - 8);
+
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+                ck_assert_uint_eq(rec.type, IGMP_MODE_IS_INCLUDE);
+                ck_assert_uint_eq(rec.group, IN4(232, 0, 0, 1));
+                ck_assert_uint_eq(rec.n_sources, 1);
+                ck_assert_uint_eq(igmp_record_source(&rec, 0), IN4(198, 18, 0, 1));
+                ck_assert_uint_eq(cur, second - 8);
+
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+                ck_assert_uint_eq(rec.type, unknown_types[i]);
+                ck_assert_uint_eq(rec.group, IN4(198, 18, 7, 7));
+                ck_assert_uint_eq(rec.n_sources, 2);
+                ck_assert_ptr_eq(rec.sources, b + second + 8);
+                ck_assert_uint_eq(igmp_record_source(&rec, 1), IN4(198, 18, 0, 6));
+                ck_assert_uint_eq(cur, third - 8);  /* sources and the aux word skipped */
+
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+                ck_assert_uint_eq(rec.type, IGMP_ALLOW_NEW_SOURCES);
+                ck_assert_uint_eq(rec.group, IN4(232, 0, 0, 3));
+                ck_assert_uint_eq(rec.n_sources, 2);
+                ck_assert_uint_eq(igmp_record_source(&rec, 0), IN4(198, 18, 0, 9));
+                ck_assert_uint_eq(igmp_record_source(&rec, 1), IN4(198, 18, 0, 10));
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 0);
+                ck_assert_uint_eq(cur, m.records_len);
+
+                /* Its bounds are still checked: a source list or aux data running past the
+                 * packet rejects the report, at every cut point. */
+                for (size_t cut = third + 1; cut < l; cut++) {
+                        uint8_t c[128];
+
+                        memcpy(c, b, l);
+                        fix_csum(c, cut);
+                        ck_assert_int_eq(parse_err(c, cut), IGMP_PARSE_BAD_RECORD);
+                }
+                b[second + 3] = 0x40;  /* the unknown record claims 64 sources */
+                fix_csum(b, l);
+                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_BAD_RECORD);
+                b[second + 3] = 2;
+                b[second + 1] = 9;     /* ... or 9 words of aux data */
+                fix_csum(b, l);
+                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_BAD_RECORD);
+        }
 }
 END_TEST
 
@@ -1508,6 +1585,7 @@ static Suite *igmp_packet_suite(void) {
         tcase_add_test(tc, test_v3_aux_overflow);
         tcase_add_test(tc, test_v3_every_cut_point);
         tcase_add_test(tc, test_v3_record_type);
+        tcase_add_test(tc, test_v3_unknown_record_in_the_middle);
         tcase_add_test(tc, test_v3_record_group);
         tcase_add_test(tc, test_v3_many_records);
         tcase_add_test(tc, test_v3_report_bytes);
