@@ -66,6 +66,7 @@ static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_UPSTREAM_QUERY] = "upstream-query",     [EVENT_STREAM_STALLED] = "stream-stalled",
         [EVENT_GROUP_SILENT] = "group-silent",
         [EVENT_UPSTREAM_VERSION] = "upstream-version",
+        [EVENT_OLDER_QUERIER] = "older-querier",
 };
 
 static const char *const leave_reason_names[_LEAVE_REASON_MAX] = {

@@ -377,6 +377,16 @@ static void apply_event(Manager *m, const Effect *e) {
                         log_ctx(LOG_NOTICE, &ctx, "%s: no older querier any more, reporting in IGMPv%" PRIu64,
                                 ctx.interface, e->count);
                 break;
+        case EVENT_OLDER_QUERIER:
+                /* RFC 3376 7.3.1: the querier must use the lowest version on the
+                 * link, which should be configured; the core follows it and we warn.
+                 * Said when it starts (the core pushes it once per appearance). */
+                ctx.igmp_version = (int) e->count;
+                log_ctx(LOG_WARNING, &ctx,
+                        "%s: IGMPv%" PRIu64 " querier %s heard: our queries there are IGMPv%" PRIu64
+                        " while it is present (set [Querier] Version= to match the link's oldest router)",
+                        ctx.interface, e->count, s, e->count);
+                break;
         default:
                 break;
         }
