@@ -4,12 +4,14 @@
  * downstream links and the host side on the upstream link, and the core's
  * entry points (interfaces, received IGMP, timers, shutdown).
  *
- * RFC 4605 4.1: the upstream membership is the union of the downstream ones.
- * A group gets its first listener on some downstream link -> it is joined
- * upstream (upstream.c), its stall watch starts (stall.c) and streams already
- * offered get their routes (routes.c); it loses its last listener -> routes
- * go and it is left. Any change of the listening links moves every route's
- * outputs (RFC 4605 4.2).
+ * RFC 4605 4.1: the upstream membership is the merge of the downstream
+ * ones (filter modes and source lists, merge() below). A group gets its
+ * first listener on some downstream link -> it is joined upstream
+ * (upstream.c), its stall watch starts (stall.c) and streams already offered
+ * get their routes (routes.c); its merged state changes -> the change is
+ * reported (upstream_changed); it loses its last listener -> routes go and it
+ * is left. Any change of a link's state moves every route's outputs, per
+ * source (RFC 4605 4.2, RFC 3376 6.3).
  *
  * Received IGMP is dispatched here: queries and reports on downstream links
  * to the querier (querier.c) and the membership state (membership.c), queries

@@ -14,16 +14,25 @@
  *   none runs. A change of version cancels the pending answers and join
  *   retransmissions.
  * - Record types (RFC 3376 5): answers, refreshes and stall re-reports are
- *   current-state records (MODE_IS_EXCLUDE), batched into as few v3 reports
- *   as the MTU allows (4.2.16); joins and leaves are state-change records
- *   (CHANGE_TO_EXCLUDE / CHANGE_TO_INCLUDE), one group per report, sent once
- *   and retransmitted [Robustness] - 1 times at random within the Unsolicited
- *   Report Interval (5.1); a leave cancels the join's retransmissions and a
- *   join the leave's. v1/v2 joins and leaves repeat the same way.
+ *   current-state records of the merged state (IS_EX / IS_IN with its
+ *   sources; the any-source join is IS_EX {}), batched into as few v3
+ *   reports as the MTU allows (4.2.16); a change of the merged state is a
+ *   state-change report as the table of 5.1 says: a filter mode change is
+ *   TO_EX / TO_IN with the new list (a join to EXCLUDE, a leave from
+ *   EXCLUDE), a source list change ALLOW (new) + BLOCK (old) in one report
+ *   (a join to INCLUDE (A) is ALLOW (A), its leave BLOCK (A)). What is
+ *   pending is sent once and retransmitted [Robustness] - 1 times at random
+ *   within the Unsolicited Report Interval: the mode change as a whole, each
+ *   changed source on its own count; a further change sends at once what is
+ *   pending then (5.1's merge). v1/v2: only joins and leaves, repeated the
+ *   same way.
  * - Answers (RFC 2236 3, RFC 3376 5.2): v1/v2 (and v3 queries heard in an
  *   older mode): a random delay within Max Resp Time per group; v3: one
  *   interface timer for a general query, a group timer for a group-specific
  *   one, an earlier pending answer always stays. Max Resp Time 0 = at once.
+ *   A group-and-source-specific query is answered like a group-specific
+ *   one, with the group's whole current state (a superset of 5.2's answer:
+ *   the router learns nothing false from it).
  * - Every report (any kind) restarts the group's Enabled=auto refresh
  *   deadline (UpGroup.refresh_timer, fired by refresh.c).
  *
