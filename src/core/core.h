@@ -114,6 +114,7 @@ typedef struct Member {
         Host *hosts;           /* reporters seen, for quickleave */
         size_t n_hosts, cap_hosts;
         usec_t untracked_until; /* a reporter we do not track (0.0.0.0, over the cap) is present */
+        uint64_t forwarding;   /* digest of what it forwards (membership.c), 0 = nothing */
 } Member;
 
 typedef struct Route {
@@ -217,8 +218,10 @@ struct Proxy {
         size_t n_effects, cap_effects;
         uint64_t effects_gen;  /* bumped by proxy_effects_clear() */
         usec_t now;            /* the time of the input being handled (views compare with it) */
-        /* membership.c tells the merge (proxy.c) through this: the state of
-         * group on i changed (listening or not, sources, filter mode) */
+        /* membership.c tells the merge (proxy.c) through this: what group's
+         * state on i forwards changed (listening or not, filter mode, sources
+         * and whether their timers run); a report that only renews timers
+         * does not call it */
         void (*member_changed)(Proxy *p, Iface *i, in4_t group, usec_t now);
 };
 

@@ -98,9 +98,29 @@ static Member *member_new(Proxy *p, Iface *i, in4_t group, in4_t src) {
 
 /* Re-derives the listening state and tells the merge; frees a record that
  * holds nothing any more (INCLUDE({}) with no query round running). */
+/* What the link forwards for the group, as a 64-bit digest: 0 when it
+ * forwards nothing; else its filter mode and every source with whether its
+ * timer runs. Routes are re-sent to the kernel only when it changes (a
+ * report that merely renews timers must not touch the kernel). */
+static uint64_t forwarding_digest(const Member *m) {
+        uint64_t h = 0x9e3779b97f4a7c15ULL * (m->mode + 1);
+
+        if (!m->listening)
+                return 0;
+        for (size_t k = 0; k < m->src.n; k++) {
+                uint64_t x = ((uint64_t) m->src.v[k].addr << 1 | (m->src.v[k].expires != 0)) + h;
+                x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+                x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+                h = x ^ (x >> 31);
+        }
+        return h | 1;
+}
+
 static void member_update(Proxy *p, Iface *i, Member *m, EventLeaveReason why, usec_t now) {
         bool on = !m->quick_left && (m->mode == IGMP_MODE_IS_EXCLUDE || m->src.n > 0);
         in4_t group = m->group;
+        uint64_t digest;
+        bool changed;
 
         if (m->listening != on) {
                 m->listening = on;
@@ -112,9 +132,13 @@ static void member_update(Proxy *p, Iface *i, Member *m, EventLeaveReason why, u
                         event_push(p, EVENT_MEMBER_LEFT, i->vif, group, 0, why);
                 }
         }
+        digest = forwarding_digest(m);
+        changed = digest != m->forwarding;
+        m->forwarding = digest;
         if (m->mode == IGMP_MODE_IS_INCLUDE && m->src.n == 0 && !timer_armed(&m->timer))
                 member_free(p, i, m);
-        p->member_changed(p, i, group, now);
+        if (changed)
+                p->member_changed(p, i, group, now);
 }
 
 static void member_end(Proxy *p, Iface *i, Member *m, EventLeaveReason why, usec_t now) {
