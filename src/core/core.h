@@ -152,6 +152,8 @@ typedef struct UpGroup {
         struct UpSourceChange *chg;
         uint16_t n_chg, cap_chg;
         Timer response_timer;
+        in4_t *queried;        /* sources of the group-and-source-specific queries it answers */
+        uint16_t n_queried;    /* 0: the answer is for the whole group */
         Timer refresh_timer;   /* Enabled=auto: last_report + IntervalSec */
         Route *routes;
         size_t n_routes;

@@ -61,6 +61,7 @@ void group_maybe_free(Proxy *p, UpGroup *g) {
         hash_remove(&p->groups, g, g->group);
         free(g->src);
         free(g->chg);
+        free(g->queried);
         free(g);
 }
 
@@ -89,6 +90,7 @@ static void group_free_memory(void *item) {
         }
         free(g->src);
         free(g->chg);
+        free(g->queried);
         free(g);
 }
 

@@ -30,9 +30,9 @@
  *   older mode): a random delay within Max Resp Time per group; v3: one
  *   interface timer for a general query, a group timer for a group-specific
  *   one, an earlier pending answer always stays. Max Resp Time 0 = at once.
- *   A group-and-source-specific query is answered like a group-specific
- *   one, with the group's whole current state (a superset of 5.2's answer:
- *   the router learns nothing false from it).
+ *   A group-and-source-specific query is answered with IS_IN of the queried
+ *   sources the merged state wants (none: no answer), its sources added to
+ *   a pending one's (5.2 rules 3-5).
  * - Every report (any kind) restarts the group's Enabled=auto refresh
  *   deadline (UpGroup.refresh_timer, fired by refresh.c).
  *
@@ -428,6 +428,56 @@ static void note_querier(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now) 
         }
 }
 
+/* RFC 3376 5.2 rules 3-5: a group-and-source-specific query records its
+ * sources for the answer (added to those of one pending); a group-specific
+ * query, or one pending without sources, answers for the whole group. */
+static void record_queried_sources(Proxy *p, UpGroup *g, const IgmpMessage *m) {
+        bool pending = timer_armed(&g->response_timer);
+        size_t n;
+        in4_t *v;
+
+        if (m->n_sources == 0 || (pending && g->n_queried == 0)) {
+                g->n_queried = 0; /* the whole group */
+                return;
+        }
+        n = MIN((size_t) g->n_queried + m->n_sources, (size_t) SOURCES_MAX);
+        v = realloc(g->queried, n * sizeof *v);
+        if (!v) {
+                p->stats.alloc_failures++;
+                g->n_queried = 0; /* answer for the whole group instead */
+                return;
+        }
+        g->queried = v;
+        for (size_t k = g->n_queried; k < n; k++)
+                v[k] = igmp_query_source(m, (uint16_t) (k - g->n_queried));
+        g->n_queried = (uint16_t) in4_set_normalize(v, n);
+}
+
+/* The group's answer: its whole current state, or for a group-and-source-
+ * specific query IS_IN of the queried sources it wants (none: no answer). */
+static void answer_group(Proxy *p, UpGroup *g, usec_t now) {
+        size_t n = 0;
+
+        if (g->n_queried == 0 || p->up.report_version < 3) {
+                g->n_queried = 0;
+                upstream_report(p, g, now);
+                return;
+        }
+        for (size_t k = 0; k < g->n_queried; k++) {
+                bool listed = in4_set_contains(g->src, g->n_src, g->queried[k]);
+                if (g->mode == IGMP_MODE_IS_EXCLUDE ? !listed : listed)
+                        g->queried[n++] = g->queried[k];
+        }
+        g->n_queried = 0;
+        if (n == 0)
+                return;
+        if (push_record(p, EFFECT_SEND_REPORT, g->group, IGMP_MODE_IS_INCLUDE, g->queried, n)) {
+                p->stats.reports_sent++;
+                p->stats.report_packets++;
+                reported(p, g, now);
+        }
+}
+
 void upstream_on_query(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now) {
         UpstreamHost *u = &p->up;
         size_t b = 0;
@@ -446,8 +496,10 @@ void upstream_on_query(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now) {
                         return;
                 }
                 g = group_find(p, m->group);
-                if (g && g->joined)
+                if (g && g->joined) {
+                        record_queried_sources(p, g, m);
                         arm_group_answer(p, g, when);
+                }
                 return;
         }
         /* RFC 2236 3: each group its own random delay; a pending answer due
@@ -494,7 +546,7 @@ void upstream_timer(Proxy *p, Timer *t, usec_t now) {
         case TIMER_RESPONSE:
                 g = container_of(t, UpGroup, response_timer);
                 if (g->joined)
-                        upstream_report(p, g, now);
+                        answer_group(p, g, now);
                 break;
         case TIMER_UP_ANSWER:
                 answer_all(p, now);
