@@ -53,7 +53,7 @@ static const char *const effect_names[_EFFECT_TYPE_MAX] = {
         [EFFECT_SEND_QUERY] = "send-query",   [EFFECT_SEND_REPORT] = "send-report",
         [EFFECT_SEND_LEAVE] = "send-leave",   [EFFECT_MFC_SET] = "mfc-set",
         [EFFECT_MFC_DEL] = "mfc-del",         [EFFECT_ACTIVITY_POLL] = "activity-poll",
-        [EFFECT_EVENT] = "event",
+        [EFFECT_EVENT] = "event",             [EFFECT_SOURCE] = "source",
 };
 
 static const char *const event_names[_EVENT_TYPE_MAX] = {

@@ -9,7 +9,7 @@
  * the v3 record walk (records of unknown types included, RFC 3376 4.2.12),
  * source lists of queries (with the S flag) and of report records, built and
  * parsed, and ip_parse() including the IP option walk. tests/unit/
- * test-igmp-wire.sh has tshark dissect what the builders make.
+ * test-igmp-wire.py has tshark dissect what the builders make.
  *
  * Not covered here: sockets and the glue that counts rejections (they live
  * elsewhere). Hand-written checksums below were computed independently of
