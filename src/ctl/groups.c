@@ -173,24 +173,23 @@ static int read_filters(sd_bus_message *reply, Filters *f) {
 static const char *filter_text(char *buf, size_t n, const char *mode, const MSource *src, size_t n_src,
                                const char *const *plain, size_t n_plain) {
         bool include = strcmp(mode, "include") == 0;
-        size_t o = 0, shown = 0;
+        size_t o = (size_t) snprintf(buf, n, "%s {", mode), shown = 0;
 
         for (size_t k = 0; k < n_src + n_plain && o < n; k++) {
-                const char *s = k < n_src ? src[k].source : plain[k - n_src];
                 if (!include && k < n_src && src[k].forwarded)
                         continue; /* exclude mode: only the blocked ones make the filter */
-                o += (size_t) snprintf(buf + o, n - o, "%s%s", shown++ ? ", " : "", s);
+                o += (size_t) snprintf(buf + o, n - o, "%s%s", shown++ ? ", " : "",
+                                       k < n_src ? src[k].source : plain[k - n_src]);
         }
         if (shown == 0)
                 snprintf(buf, n, include ? "no source" : "any source");
-        else {
-                char list[512];
-                snprintf(list, sizeof list, "%s", buf);
-                snprintf(buf, n, "%s {%s}", mode, list);
-        }
+        else if (o < n)
+                snprintf(buf + o, n - o, "}");
         return buf;
 }
 
+/* f NULL: not known (the group appeared between the two calls, or a daemon
+ * without ListMemberships): both keys null. */
 static void json_filters(JsonWriter *j, const Filters *f) {
         json_key(j, "Upstream");
         if (!f)
@@ -207,8 +206,12 @@ static void json_filters(JsonWriter *j, const Filters *f) {
                 json_end_object(j);
         }
         json_key(j, "Memberships");
+        if (!f) {
+                json_null(j);
+                return;
+        }
         json_begin_array(j);
-        for (size_t k = 0; f && k < f->n_ifs; k++) {
+        for (size_t k = 0; k < f->n_ifs; k++) {
                 const MIface *i = &f->ifs[k];
                 json_begin_object(j);
                 json_key(j, "Interface");
@@ -284,15 +287,21 @@ static void json_group(JsonWriter *j, const GroupRow *g, const Filters *f) {
 
 /* ---- groups ------------------------------------------------------------------------- */
 
-/* Every row of ListMemberships, in the daemon's order (by group address). */
+/* Every row of ListMemberships, in the daemon's order (by group address).
+ * None, and 0, from a daemon older than the method. */
 static int read_all_filters(sd_bus *bus, sd_bus_message **ret_reply, Filters **ret, size_t *ret_n) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         Filters *all = NULL;
         size_t n = 0;
         int r;
 
-        r = call(bus, BUS_PATH, BUS_INTERFACE, "ListMemberships", ret_reply, "list memberships");
+        *ret = NULL;
+        *ret_n = 0;
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ListMemberships", &e, ret_reply, NULL);
+        if (r < 0 && sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_METHOD))
+                return 0;
         if (r < 0)
-                return r;
+                return bus_failed(&e, r, "list memberships");
         r = sd_bus_message_enter_container(*ret_reply, 'a', "(" FILTER_ROW ")");
         while (r >= 0) {
                 Filters f;

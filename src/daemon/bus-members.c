@@ -63,15 +63,17 @@ static int upstream_filter(Manager *m, in4_t group, UpstreamFilter *ret) {
                 return r;
         if ((size_t) r > ELEMENTSOF(ret->buf)) {
                 /* More than the stack holds: ask again with room for all. */
-                in4_t *all = calloc((size_t) r, sizeof *all);
+                size_t cap = (size_t) r;
+                in4_t *all = calloc(cap, sizeof *all);
                 if (!all)
                         return -ENOMEM;
                 ret->sources = all;
-                r = proxy_group_upstream_state(m->proxy, group, &ret->mode, all, (size_t) r);
+                r = proxy_group_upstream_state(m->proxy, group, &ret->mode, all, cap);
                 if (r < 0)
                         return r;
-        }
-        ret->n = (size_t) r;
+                ret->n = MIN((size_t) r, cap);
+        } else
+                ret->n = (size_t) r;
         return 0;
 }
 
