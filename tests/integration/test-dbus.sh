@@ -12,7 +12,7 @@
 # emitted (busctl monitor --json=short); LogLevel changes log_max_level. ListMemberships,
 # GetMembership, Describe and igmpproxyctl groups/group show each interface's filter: an IGMPv2
 # host's group in exclude mode with compat version 2, an IGMPv3 any-source join as exclude {}
-# with 1 host and its group timer running; with IGMPPROXY_TEST_SOURCES=1 also an INCLUDE {S1}
+# with 1 host and its group timer running; an INCLUDE {S1}
 # join (IP_ADD_SOURCE_MEMBERSHIP) and a blocked source (IP_BLOCK_SOURCE), which need the core's
 # source lists (RFC 3376 6.4).
 #
@@ -23,8 +23,8 @@
 
 G=239.0.5.185
 G2=239.0.5.187      # deco2, IGMPv3, any source
-G3=239.0.5.188      # deco2, IGMPv3, INCLUDE {S1} (IGMPPROXY_TEST_SOURCES=1)
-G4=239.0.5.189      # deco2, IGMPv3, any source then BLOCK S2 (IGMPPROXY_TEST_SOURCES=1)
+G3=239.0.5.188      # deco2, IGMPv3, INCLUDE {S1}
+G4=239.0.5.189      # deco2, IGMPv3, any source then BLOCK S2
 S1=198.18.0.1
 S2=198.18.100.1
 export G G2 G3 G4 S1 S2
@@ -178,25 +178,24 @@ assert g["Group"] == os.environ["G2"] and g["State"] == "joined" and g["Upstream
 assert [(m["Interface"], m["Mode"], m["CompatVersion"], m["Sources"]) for m in g["Memberships"]] == [("vlan10", "exclude", 3, [])]
 PY
 
-# Source-specific joins need the core's RFC 3376 source lists: run with IGMPPROXY_TEST_SOURCES=1.
-if [ "${IGMPPROXY_TEST_SOURCES:-0}" = 1 ]; then
-        lab_bg deco2 "$LAB_TMP/source-host.out" "$PYTHON" "$LAB_DIR/source-host.py" --addr 198.18.1.12 \
-                --include "$G3" "$S1" --block "$G4" "$S2" --duration 60
-        SRC_PID=$LAB_LAST_PID
-        for ((i = 0; i < 50; i++)); do
-                grep -q ready "$LAB_TMP/source-host.out" 2>/dev/null && break
-                sleep 0.1
-        done
-        check "deco2 asks for $G3 from $S1 only and for $G4 from any source but $S2 (source-host.py)" \
-                grep -q ready "$LAB_TMP/source-host.out"
-        # Past the kernel's report repeats (100 ms apart) and the last member query time of S2
-        # (2 x 200 ms) after the block.
-        sleep 2
-        T0=$(lab_now)
-        B --json=short call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListMemberships >"$LAB_TMP/members-src.json"
-        T1=$(lab_now)
-        export T0 T1
-        check_py "INCLUDE join: $G3 on vlan10 include {$S1}, its timer within GMI, forwarded; upstream include {$S1}" <<'PY'
+# Source-specific joins: the core's RFC 3376 source lists (6.4).
+lab_bg deco2 "$LAB_TMP/source-host.out" "$PYTHON" "$LAB_DIR/source-host.py" --addr 198.18.1.12 \
+        --include "$G3" "$S1" --block "$G4" "$S2" --duration 60
+SRC_PID=$LAB_LAST_PID
+for ((i = 0; i < 50; i++)); do
+        grep -q ready "$LAB_TMP/source-host.out" 2>/dev/null && break
+        sleep 0.1
+done
+check "deco2 asks for $G3 from $S1 only and for $G4 from any source but $S2 (source-host.py)" \
+        grep -q ready "$LAB_TMP/source-host.out"
+# Past the kernel's report repeats (100 ms apart) and the last member query time of S2
+# (2 x 200 ms) after the block.
+sleep 2
+T0=$(lab_now)
+B --json=short call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListMemberships >"$LAB_TMP/members-src.json"
+T1=$(lab_now)
+export T0 T1
+check_py "INCLUDE join: $G3 on vlan10 include {$S1}, its timer within GMI, forwarded; upstream include {$S1}" <<'PY'
 import json, os
 T0, T1, GMI = float(os.environ["T0"]), float(os.environ["T1"]), 5.0
 G3, S1 = os.environ["G3"], os.environ["S1"]
@@ -212,7 +211,7 @@ assert i[0:2] == ["vlan10", "include"] and i[2] == 3 and i[5] == 1, i
 print("source timer of %s: %.3f s after the call" % (S1, s[1] / 1e6 - T1))
 assert s[0] == S1 and T0 < s[1] / 1e6 <= T1 + GMI + 0.1 and s[2] is True, s
 PY
-        check_py "blocked source: $G4 on vlan10 exclude with $S2 at 0 s left, not forwarded; upstream exclude {$S2}" <<'PY'
+check_py "blocked source: $G4 on vlan10 exclude with $S2 at 0 s left, not forwarded; upstream exclude {$S2}" <<'PY'
 import json, os
 G4, S2 = os.environ["G4"], os.environ["S2"]
 rows = {r[0]: r for r in json.load(open(os.environ["LAB_TMP"] + "/members-src.json"))["data"][0]}
@@ -227,17 +226,14 @@ assert i[0:2] == ["vlan10", "exclude"] and i[3] > 0, i
 blocked = [s for s in i[7] if s[0] == S2]
 assert blocked == [[S2, 0, False]], i[7]
 PY
-        timeout 20 "$IGMPPROXYCTL" groups >"$LAB_TMP/ctl-groups-src.txt" 2>&1
-        check "igmpproxyctl groups: 'vlan10: include {$S1}' under $G3, 'vlan10: exclude {$S2}' under $G4" sh -c \
-                "grep -Eq '^ +vlan10: include \\{$S1\\}$' '$LAB_TMP/ctl-groups-src.txt' && grep -Eq '^ +vlan10: exclude \\{$S2\\}$' '$LAB_TMP/ctl-groups-src.txt'"
-        diag "$(cat "$LAB_TMP/ctl-groups-src.txt")"
-        timeout 20 "$IGMPPROXYCTL" group "$G4" >"$LAB_TMP/ctl-group-src.txt" 2>&1
-        check "igmpproxyctl group $G4: $S2 blocked, no time left" grep -Eq "^ +$S2 +- +blocked$" "$LAB_TMP/ctl-group-src.txt"
-        diag "$(cat "$LAB_TMP/ctl-group-src.txt")"
-        lab_kill "$SRC_PID"
-else
-        diag "IGMPPROXY_TEST_SOURCES is not 1: the INCLUDE {$S1} and blocked-source checks were not run"
-fi
+timeout 20 "$IGMPPROXYCTL" groups >"$LAB_TMP/ctl-groups-src.txt" 2>&1
+check "igmpproxyctl groups: 'vlan10: include {$S1}' under $G3, 'vlan10: exclude {$S2}' under $G4" sh -c \
+        "grep -Eq '^ +vlan10: include \\{$S1\\}$' '$LAB_TMP/ctl-groups-src.txt' && grep -Eq '^ +vlan10: exclude \\{$S2\\}$' '$LAB_TMP/ctl-groups-src.txt'"
+diag "$(cat "$LAB_TMP/ctl-groups-src.txt")"
+timeout 20 "$IGMPPROXYCTL" group "$G4" >"$LAB_TMP/ctl-group-src.txt" 2>&1
+check "igmpproxyctl group $G4: $S2 blocked, no time left" grep -Eq "^ +$S2 +- +blocked$" "$LAB_TMP/ctl-group-src.txt"
+diag "$(cat "$LAB_TMP/ctl-group-src.txt")"
+lab_kill "$SRC_PID"
 lab_kill "${LAB_DECO_PID[deco2]}"
 LAB_DECO_PID[deco2]=
 
