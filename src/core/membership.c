@@ -11,7 +11,8 @@
  * - Older hosts (7.3.2): an IGMPv1/v2 report is IS_EX({}) and starts that
  *   version's Older Host Present timer (GMI); while one runs BLOCK records
  *   are ignored and TO_EX(x) is TO_EX({}); while an IGMPv1 host is present
- *   IGMPv2 leaves are ignored too. An IGMPv2 leave is TO_IN({}).
+ *   IGMPv2 leaves and TO_IN records are ignored too. An IGMPv2 leave is
+ *   TO_IN({}).
  * - Forwarding (6.3): INCLUDE: the sources with a record; EXCLUDE: every
  *   source but those whose timer is not running (member_source_mask).
  * - Caps: a list that would pass SOURCES_MAX falls back to the safe side: an
@@ -363,8 +364,10 @@ void member_on_record(Proxy *p, Iface *i, in4_t src, in4_t group, int version, u
                 m->v2_until = now + gmi;
         compat = compat_version(m, now);
         if (compat < 3) {
-                /* 7.3.2: BLOCK ignored, TO_EX(x) is TO_EX({}) */
-                if (type == IGMP_BLOCK_OLD_SOURCES) {
+                /* 7.3.2: BLOCK ignored, TO_EX(x) is TO_EX({}); in IGMPv1
+                 * mode "IGMPv2 Leave messages and IGMPv3 TO_IN() messages
+                 * are also ignored" */
+                if (type == IGMP_BLOCK_OLD_SOURCES || (compat == 1 && type == IGMP_CHANGE_TO_INCLUDE)) {
                         member_update(p, i, m, 0, now);
                         return;
                 }
