@@ -413,8 +413,11 @@ void member_on_record(Proxy *p, Iface *i, in4_t src, in4_t group, int version, u
 void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, usec_t now) {
         Member *m = member_find(p, i->vif, group);
 
-        if (!m || compat_version(m, now) == 1)
-                return; /* 7.3.2: leaves are ignored while an IGMPv1 host is present */
+        /* 7.3.2: leaves are ignored while an IGMPv1 host is present; 7.3.1:
+         * "When in IGMPv1 mode, routers ... MUST ignore Leave Group messages"
+         * (quickleave included). */
+        if (!m || compat_version(m, now) == 1 || querier_version(p, i) == 1)
+                return;
         member_on_record(p, i, src, group, 3, IGMP_CHANGE_TO_INCLUDE, NULL, 0, now);
 }
 

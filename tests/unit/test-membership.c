@@ -644,6 +644,34 @@ START_TEST(test_v3_block_and_empty_allow_ignored) {
 }
 END_TEST
 
+/* RFC 3376 7.3.1: "When in IGMPv1 mode, routers MUST send Periodic Queries
+ * with a Max Response Time of 0 and MUST ignore Leave Group messages": an
+ * IGMPv1 querier heard on the link (a higher address: we stay querier) puts
+ * us in v1 mode, where a leave neither quick-leaves nor queries. */
+START_TEST(test_v1_querier_mode_ignores_leaves) {
+        Config c = defaults();
+        Lab l;
+
+        c.quickleave = true;
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(1));
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_query(&l, LAB_DOWN_IFINDEX, IN4(198, 18, 1, 200), 1, 0, 0);
+        ck_assert(proxy_is_querier(l.p, l.down));
+        lab_advance_to(&l, T0 + SEC(20));
+        lab_leave(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        ck_assert(listening(&l, G1));
+        ck_assert_uint_eq(gsq(&l, G1, LAB_ALWAYS), 0);
+        /* our own general queries are v1 now, Max Resp Time 0 */
+        lab_advance_to(&l, T0 + SEC(1) + QI);
+        const Rec *q = lab_nth(&l, EFFECT_SEND_QUERY, 0, l.down, 1);
+        ck_assert_ptr_nonnull(q);
+        ck_assert_uint_eq(q->e.version, 1);
+        ck_assert_uint_eq(q->e.max_resp, 0);
+        lab_done(&l);
+}
+END_TEST
+
 /* ---- what never becomes a membership ------------------------------------- */
 
 START_TEST(test_link_local_groups_ignored) {
@@ -864,6 +892,7 @@ static Suite *membership_suite(void) {
         tcase_add_test(tc, test_v3_include_with_sources_join);
         tcase_add_test(tc, test_v3_empty_include_leaves);
         tcase_add_test(tc, test_v3_block_and_empty_allow_ignored);
+        tcase_add_test(tc, test_v1_querier_mode_ignores_leaves);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("input");
