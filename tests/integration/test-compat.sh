@@ -35,7 +35,8 @@
 #               startup queries it would announce ours: an nft rule in its namespace keeps our
 #               queries from it.
 # In the querier modes deco1 watches a group all along: no gap while the other querier runs
-# (a non-querier keeps the membership state, RFC 3376 6) nor at the takeover.
+# (a non-querier keeps the membership state, RFC 3376 6), and at the takeover none longer than
+# the QRI/2 that RFC 3376 8.4/8.5 leave open (see the check).
 #
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
