@@ -101,8 +101,13 @@ S1 = E["S1"]
 m = q.cap("l10")
 v3 = q.host("v3h")
 for g in (E["G1"], E["G2"]):
-    v2 = [x["t"] for x in m if x["kind"] == "igmp" and x["src"] == "198.18.1.11" and x.get("group") == g]
-    kinds = {x["type"] for x in m if x["kind"] == "igmp" and x["src"] == "198.18.1.11" and x.get("group") == g}
+    # deco1's kernel sends a leave when its socket closes at the end of its script (13 s):
+    # whether the capture still sees it is a race, so it is left out.
+    end = q.host("v2h")["start"] + 12.5
+    mine = [x for x in m if x["kind"] == "igmp" and x["src"] == "198.18.1.11" and x.get("group") == g
+            and not (x["type"] == "leave" and x["t"] >= end)]
+    v2 = [x["t"] for x in mine]
+    kinds = {x["type"] for x in mine}
     td = q.step_t(v3, "drop-src", g)
     r = [(round(t - td, 3), t_, s) for t, t_, _, s in q.records(m, src="198.18.1.12", group=g)]
     print("%s: deco1 %s at %s; deco2's records (s after its drop): %s"
@@ -140,7 +145,8 @@ import os, ssmq as q
 E = os.environ
 G, gmi = E["G2"], float(E["GMI"])
 m = q.cap("l10")
-tr = max(x["t"] for x in m if x["kind"] == "igmp" and x["src"] == "198.18.1.11" and x.get("group") == G)
+tr = max(x["t"] for x in m if x["kind"] == "igmp" and x["src"] == "198.18.1.11" and x.get("group") == G
+         and x["type"] == "v2_report")
 last = {s: max(q.udp_times(m, G, s)) - tr for s in (E["S2"], E["S3"])}
 print("last datagram of S2, S3 after deco1's last v2 report for G2: %s s (GMI %.1f s)"
       % ({s: round(v, 3) for s, v in last.items()}, gmi))
