@@ -114,7 +114,8 @@ for g in (E["G1"], E["G2"]):
           % (g, sorted(kinds), [round(t - v3["start"], 2) for t in v2], r))
     assert kinds == {"v2_report"}
     assert r and r[0][1] == "ALLOW" and r[0][2] == [S1]
-    assert [x for x in r if x[0] >= -0.05][0][1:] == ("BLOCK", [S1])
+    # the first state-change record at the drop (an IS_IN answering a query may come just before)
+    assert [x for x in r if x[0] >= -0.05 and not x[1].startswith("IS_")][0][1:] == ("BLOCK", [S1])
     if g == E["G2"]:
         assert max(v2) < q.host("v2h")["start"] + 1.2, "a v2 report for G2 left after the silence"
 EOF
