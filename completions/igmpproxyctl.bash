@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bash completion for igmpproxyctl(1): verbs, options, and the values of --json=, workaround
-# and log-level. Installed as completions/igmpproxyctl where bash-completion looks (meson).
+# and log-level; after group, the groups the running daemon knows (nothing if it does not answer
+# within 2 s). Installed as completions/igmpproxyctl where bash-completion looks (meson).
 
 _igmpproxyctl() {
         local cur prev words cword
@@ -12,7 +13,7 @@ _igmpproxyctl() {
                 words=("${COMP_WORDS[@]}")
                 cword=$COMP_CWORD
         fi
-        local verbs="status groups interfaces refresh reload rescan workaround interval log-level doctor monitor"
+        local verbs="status groups group interfaces refresh reload rescan workaround interval log-level doctor monitor"
         local opts="--help --version --json= --no-legend --no-pager -h"
         local levels="emerg alert crit err warning notice info debug"
 
@@ -41,6 +42,14 @@ _igmpproxyctl() {
         workaround) [ "$prev" = workaround ] && mapfile -t COMPREPLY < <(compgen -W "on off auto" -- "$cur") ;;
         log-level) [ "$prev" = log-level ] && mapfile -t COMPREPLY < <(compgen -W "$levels" -- "$cur") ;;
         interval) [ "$prev" = interval ] && mapfile -t COMPREPLY < <(compgen -W "30s 60s 2min" -- "$cur") ;;
+        group)
+                if [ "$prev" = group ]; then
+                        local known
+                        known=$(timeout 2 "${words[0]}" --no-legend groups 2>/dev/null |
+                                awk '$1 ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/ { print $1 }')
+                        mapfile -t COMPREPLY < <(compgen -W "$known" -- "$cur")
+                fi
+                ;;
         *) COMPREPLY=() ;;
         esac
 }

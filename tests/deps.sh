@@ -53,7 +53,8 @@ build_tree() {
 # for tests/fuzz/run-fuzz.sh; valgrind for tests/integration/test-valgrind.sh.
 IGMPPROXY_DEPS+=(clang libclang-rt-14-dev valgrind)
 # The independent parties of the upstream tests (issue 10): FRR's pimd as the upstream IGMP
-# querier, tshark as the dissector, nftables to silence FRR's queries (tests/integration/frr-lib.sh).
+# querier, tshark as the dissector (also of the codec's own packets: tests/unit/test-igmp-wire.py),
+# nftables to silence FRR's queries (tests/integration/frr-lib.sh).
 # tshark's debconf question (may non-root users capture) is answered "no" before the install.
 IGMPPROXY_DEPS+=(frr tshark nftables)
 if ! dpkg-query -W -f='${Status}' tshark 2>/dev/null | grep -q "install ok installed" && [ "$(id -u)" -eq 0 ]; then

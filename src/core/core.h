@@ -31,7 +31,8 @@ enum {
         TIMER_QUERY,          /* Iface.query_timer: next general (startup) query */
         TIMER_OTHER_QUERIER,  /* Iface.other_querier_timer */
         TIMER_MEMBER,         /* Member.timer: group membership timer */
-        TIMER_MEMBER_LMQ,     /* Member.lmq_timer: next group-specific query */
+        TIMER_MEMBER_LMQ,     /* Member.lmq_timer: next group(-and-source)-specific query */
+        TIMER_MEMBER_SOURCE,  /* Member.src_timer: a source timer runs out */
         TIMER_JOIN_REPEAT,    /* UpGroup.repeat_timer: state-change (join/leave) retransmission */
         TIMER_RESPONSE,       /* UpGroup.response_timer: answer to an upstream query for the group */
         TIMER_UP_ANSWER,      /* UpstreamHost.answer_timer: v3 answer to a general query (one per link) */
@@ -59,30 +60,62 @@ typedef struct Iface {
         unsigned startup_left;
         Timer query_timer;
         Timer other_querier_timer;
+        uint8_t adopted_qrv;    /* non-querier: QRV of the querier's last v3 query (RFC 3376 4.1.6), 0 = ours */
+        usec_t adopted_qqi;     /* non-querier: its QQI (4.1.7), 0 = ours */
+        unsigned mtu;           /* queries with many sources are split to fit it */
+        uint8_t older_querier;  /* 1 or 2: an older version querier was heard (7.3.1), 0 = none */
+        usec_t older_until;     /* ... until then */
         size_t n_members;       /* Member entries (listening or leaving) */
         size_t n_listening;
         size_t n_routes_in;     /* routes arriving on it (routes.c) */
 } Iface;
+
+/* A source record (RFC 3376 6.2.3) of a group on one downstream link. */
+typedef struct SrcRec {
+        in4_t addr;
+        usec_t expires;        /* source timer; 0 = not running (EXCLUDE mode: the source is blocked) */
+        uint8_t retrans;       /* group-and-source-specific query retransmissions left (6.6.3.2) */
+        bool lowered;          /* its timer was lowered by a query (for the leave reason) */
+} SrcRec;
+
+/* At most this many sources per list (a group on a link, the merged
+ * upstream state): 256 records of 4 bytes fit one report record at any MTU
+ * of 1064 bytes or more. */
+#define SOURCES_MAX 256
+
+/* Sorted by address (sources.c). */
+typedef struct SourceList {
+        SrcRec *v;
+        uint16_t n, cap;
+} SourceList;
 
 typedef struct Host {
         in4_t addr;
         usec_t expires;
 } Host;
 
-/* A group on one downstream interface (RFC 3376 6.2.1 / RFC 2236 6). */
+/* A group on one downstream interface (RFC 3376 6.2.1 / RFC 2236 6): its
+ * filter mode, group timer and source records (membership.c). */
 typedef struct Member {
         struct Member *hnext;
         in4_t group;
         int vif;
+        uint8_t mode;          /* IGMP_MODE_IS_INCLUDE or IGMP_MODE_IS_EXCLUDE */
         bool listening;        /* counts as a listener for forwarding and upstream */
-        bool leaving;          /* a last-member query round is running */
-        Timer timer;           /* group membership timer */
-        Timer lmq_timer;       /* next group-specific query retransmission */
-        unsigned lmq_left;
+        bool quick_left;       /* quickleave cut it: not listening until a report comes */
+        bool queried;          /* a group-specific query round lowered its timer */
+        Timer timer;           /* group timer (EXCLUDE mode) */
+        Timer lmq_timer;       /* next group-specific / group-and-source-specific query retransmission */
+        Timer src_timer;       /* the earliest running source timer */
+        unsigned lmq_left;     /* group-specific query retransmissions left */
         usec_t v1_until;       /* older version host present (RFC 3376 7.3.2) */
         usec_t v2_until;
+        SourceList src;        /* INCLUDE: the sources wanted; EXCLUDE: requested (timer running) and
+                                  excluded (timer 0) */
         Host *hosts;           /* reporters seen, for quickleave */
         size_t n_hosts, cap_hosts;
+        usec_t untracked_until; /* a reporter we do not track (0.0.0.0, over the cap) is present */
+        uint64_t forwarding;   /* digest of what it forwards (membership.c), 0 = nothing */
 } Member;
 
 /* One (source, group) entry of the kernel's forwarding cache (routes.c). The
@@ -99,6 +132,11 @@ typedef struct Route {
         bool seen;             /* in the kernel's table at the last look */
 } Route;
 
+typedef struct UpSourceChange {
+        in4_t addr;
+        uint8_t left;          /* retransmissions left */
+} UpSourceChange;
+
 /* A group on the upstream side (RFC 4605 4.1: the merged membership). */
 typedef struct UpGroup {
         struct UpGroup *hnext;
@@ -107,10 +145,21 @@ typedef struct UpGroup {
         bool joined;           /* reported upstream, not yet left */
         usec_t joined_at;
         usec_t last_report;
-        Timer repeat_timer;    /* retransmission of the last state change (RFC 3376 5.1) */
-        unsigned repeats_left;
-        uint8_t change_record; /* what repeat_timer retransmits: CHANGE_TO_EXCLUDE or _INCLUDE */
+        /* the merged membership of the downstream links (RFC 4605 4.1), what is
+         * reported while joined: EXCLUDE {} is the any-source join */
+        uint8_t mode;          /* IGMP_MODE_IS_INCLUDE or IGMP_MODE_IS_EXCLUDE */
+        in4_t *src;            /* sorted */
+        uint16_t n_src;
+        /* state-change retransmissions (RFC 3376 5.1): the filter mode change,
+         * or per source its ALLOW/BLOCK; below v3 mode_left counts the join or
+         * leave repeats */
+        Timer repeat_timer;
+        uint8_t mode_left;
+        struct UpSourceChange *chg;
+        uint16_t n_chg, cap_chg;
         Timer response_timer;
+        in4_t *queried;        /* sources of the group-and-source-specific queries it answers */
+        uint16_t n_queried;    /* 0: the answer is for the whole group */
         Timer refresh_timer;   /* Enabled=auto: last_report + IntervalSec */
         Route *routes;
         size_t n_routes;
@@ -144,7 +193,7 @@ typedef struct UpstreamHost {
         /* the v3 current-state report being filled (records go in one packet up to the MTU) */
         uint64_t batch_gen;    /* effects_gen when it was opened */
         size_t batch_effect;   /* index of its last record in the effect queue */
-        size_t batch_records;
+        size_t batch_bytes;    /* its records' bytes so far */
         usec_t batch_time;
         bool batch_open;
 } UpstreamHost;
@@ -177,9 +226,34 @@ struct Proxy {
         Effect *effects;
         size_t n_effects, cap_effects;
         uint64_t effects_gen;  /* bumped by proxy_effects_clear() */
-        /* membership.c tells the merge (proxy.c) through this */
-        void (*listening_changed)(Proxy *p, Iface *i, in4_t group, bool listening, usec_t now);
+        usec_t now;            /* the time of the input being handled (views compare with it) */
+        /* membership.c tells the merge (proxy.c) through this: what group's
+         * state on i forwards changed (listening or not, filter mode, sources
+         * and whether their timers run); a report that only renews timers
+         * does not call it */
+        void (*member_changed)(Proxy *p, Iface *i, in4_t group, usec_t now);
 };
+
+/* The robustness and query interval a downstream link runs with: ours, or
+ * as non-querier the querier's (RFC 3376 4.1.6, 4.1.7). */
+static inline unsigned iface_robustness(const Proxy *p, const Iface *i) {
+        return i->adopted_qrv ? i->adopted_qrv : p->cfg->robustness;
+}
+static inline usec_t iface_query_interval(const Proxy *p, const Iface *i) {
+        return i->adopted_qqi ? i->adopted_qqi : p->cfg->query_interval;
+}
+/* 8.4 Group Membership Interval (also 8.13 Older Host Present Interval). */
+static inline usec_t iface_gmi(const Proxy *p, const Iface *i) {
+        return (usec_t) iface_robustness(p, i) * iface_query_interval(p, i) + p->cfg->query_response_interval;
+}
+/* 8.5 Other Querier Present Interval. */
+static inline usec_t iface_oqpi(const Proxy *p, const Iface *i) {
+        return (usec_t) iface_robustness(p, i) * iface_query_interval(p, i) + p->cfg->query_response_interval / 2;
+}
+/* 8.8 Last Member Query Time. */
+static inline usec_t core_lmqt(const Config *c) {
+        return (usec_t) c->last_member_query_count * c->last_member_query_interval;
+}
 
 /* derived intervals (RFC 3376 8.4, 8.5) */
 /* Group membership interval: Robustness x Query Interval + Query Response Interval. */
@@ -208,19 +282,54 @@ static inline void activity_arm_by(Proxy *p, usec_t when) {
 Effect *effect_push(Proxy *p, EffectType type);
 void event_push(Proxy *p, EventType ev, int vif, in4_t group, in4_t source, uint64_t count);
 
+/* sources.c */
+SrcRec *src_find(const SourceList *l, in4_t addr);
+/* Finds or inserts addr (a new record is zeroed: timer not running); NULL if
+ * the list is full (SOURCES_MAX) or out of memory. */
+SrcRec *src_get(SourceList *l, in4_t addr, bool *ret_new);
+void src_remove(SourceList *l, SrcRec *r);
+void src_clear(SourceList *l);
+size_t in4_set_normalize(in4_t *v, size_t n);
+bool in4_set_contains(const in4_t *v, size_t n, in4_t a);
+bool in4_set_equal(const in4_t *a, size_t na, const in4_t *b, size_t nb);
+
 /* querier.c */
 void querier_start(Proxy *p, Iface *i, usec_t now);
 void querier_stop(Proxy *p, Iface *i);
 /* Querier election on a query heard on i (RFC 3376 6.6.2, RFC 2236 3). */
 void querier_on_query(Proxy *p, Iface *i, in4_t src, const IgmpMessage *m, usec_t now);
 void querier_timer(Proxy *p, Timer *t, usec_t now);
-void querier_send_group_query(Proxy *p, Iface *i, in4_t group);
+/* RFC 3376 6.6.3: a group-specific query (n == 0) or a group-and-source-
+ * specific one, split to fit the link's MTU. Only as querier. */
+void querier_send_group_query(Proxy *p, Iface *i, in4_t group, bool s_flag, const in4_t *sources, size_t n);
+/* The version our queries on i use now (7.3.1). */
+int querier_version(const Proxy *p, const Iface *i);
 
-/* membership.c (reports changes through Proxy.listening_changed) */
+/* member-query.c (for membership.c) */
+typedef bool (*SourcePick)(const SrcRec *r, const in4_t *b, size_t nb);
+bool pick_in_b(const SrcRec *r, const in4_t *b, size_t nb);
+bool pick_not_in_b(const SrcRec *r, const in4_t *b, size_t nb);
+bool pick_requested_not_in_b(const SrcRec *r, const in4_t *b, size_t nb); /* EXCLUDE: X - B */
+bool pick_requested_in_b(const SrcRec *r, const in4_t *b, size_t nb);     /* EXCLUDE: B - Y */
+void member_arm_source_timer(Proxy *p, Member *m);
+bool member_has_retrans(const Member *m);
+void member_query_group(Proxy *p, Iface *i, Member *m, usec_t now);
+void member_query_sources(Proxy *p, Iface *i, Member *m, SourcePick pick, const in4_t *b, size_t nb, usec_t now);
+void member_query_round(Proxy *p, Iface *i, Member *m, usec_t when, usec_t now);
+
+/* membership.c (reports changes through Proxy.member_changed) */
 Member *member_find(const Proxy *p, int vif, in4_t group);
-void member_on_report(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now);
-void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now);
-void member_on_group_query(Proxy *p, Iface *i, in4_t group, usec_t max_resp, usec_t now);
+/* A group record heard on i from src (RFC 3376 6.4): type 1..6
+ * (IgmpRecordType), its sources in any order (duplicates allowed). version
+ * 1 or 2: an IGMPv1/v2 report, given as IS_EX({}) (7.3.2); 3: a v3 record. */
+void member_on_record(Proxy *p, Iface *i, in4_t src, in4_t group, int version, uint8_t type, const in4_t *sources,
+                      size_t n, usec_t now);
+/* An IGMPv2 leave: TO_IN({}) unless an IGMPv1 host is present (7.3.2). */
+void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, usec_t now);
+/* A group-specific (n == 0) or group-and-source-specific query from the
+ * querier, S flag clear, heard as non-querier (6.6.1): timers go to LMQT. */
+void member_on_group_query(Proxy *p, Iface *i, in4_t group, usec_t max_resp, const in4_t *sources, size_t n,
+                           usec_t now);
 void member_timer(Proxy *p, Timer *t, usec_t now);
 void member_drop_iface(Proxy *p, Iface *i);
 /* The VIFs among vifs whose listeners want traffic from source to group
@@ -270,8 +379,13 @@ usec_t routes_check_idle(Proxy *p, UpGroup *g, bool complete, usec_t now);
 void upstream_init(Proxy *p);
 /* A current-state report of g (answer, refresh, stall re-report), batched. */
 void upstream_report(Proxy *p, UpGroup *g, usec_t now);
+/* Joins g upstream with its state (g->mode, g->src) unless it is joined
+ * already or the filters forbid it; true when it joined now. */
 bool upstream_join(Proxy *p, UpGroup *g, usec_t now);
 void upstream_leave(Proxy *p, UpGroup *g, bool send, usec_t now);
+/* The merged state of a joined g changed from (old_mode, old_src): the
+ * state-change records go out (RFC 3376 5.1). */
+void upstream_changed(Proxy *p, UpGroup *g, uint8_t old_mode, const in4_t *old_src, size_t old_n, usec_t now);
 /* A valid query heard on the upstream link from src. */
 void upstream_on_query(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now);
 void upstream_timer(Proxy *p, Timer *t, usec_t now);

@@ -53,7 +53,7 @@ static const char *const effect_names[_EFFECT_TYPE_MAX] = {
         [EFFECT_SEND_QUERY] = "send-query",   [EFFECT_SEND_REPORT] = "send-report",
         [EFFECT_SEND_LEAVE] = "send-leave",   [EFFECT_MFC_SET] = "mfc-set",
         [EFFECT_MFC_DEL] = "mfc-del",         [EFFECT_ACTIVITY_POLL] = "activity-poll",
-        [EFFECT_EVENT] = "event",
+        [EFFECT_EVENT] = "event",             [EFFECT_SOURCE] = "source",
 };
 
 static const char *const event_names[_EVENT_TYPE_MAX] = {
@@ -66,6 +66,7 @@ static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_UPSTREAM_QUERY] = "upstream-query",     [EVENT_STREAM_STALLED] = "stream-stalled",
         [EVENT_GROUP_SILENT] = "group-silent",
         [EVENT_UPSTREAM_VERSION] = "upstream-version",
+        [EVENT_OLDER_QUERIER] = "older-querier",
 };
 
 static const char *const leave_reason_names[_LEAVE_REASON_MAX] = {

@@ -54,6 +54,8 @@ typedef enum EventType {
                                     it cannot stall (said once) */
         EVENT_UPSTREAM_VERSION,  /* the version of our upstream reports changed (count: new version;
                                     source: the querier that made it older, 0 when a timer ran out) */
+        EVENT_OLDER_QUERIER,     /* an IGMPv1/v2 querier (source) was heard on a downstream link: our
+                                    queries there use its version (count) for a while (RFC 3376 7.3.1) */
         _EVENT_TYPE_MAX,
 } EventType;
 

@@ -37,6 +37,7 @@ UpGroup *group_get(Proxy *p, in4_t group) {
                 return NULL;
         }
         g->group = group;
+        g->mode = IGMP_MODE_IS_INCLUDE; /* no listener: INCLUDE {} */
         timer_init(&g->repeat_timer, TIMER_JOIN_REPEAT);
         timer_init(&g->response_timer, TIMER_RESPONSE);
         timer_init(&g->refresh_timer, TIMER_GROUP_REFRESH);
@@ -58,6 +59,9 @@ void group_maybe_free(Proxy *p, UpGroup *g) {
         timerq_disarm(&p->timers, &g->refresh_timer);
         timerq_unreserve(&p->timers, GROUP_TIMERS);
         hash_remove(&p->groups, g, g->group);
+        free(g->src);
+        free(g->chg);
+        free(g->queried);
         free(g);
 }
 
@@ -84,6 +88,9 @@ static void group_free_memory(void *item) {
                 g->routes = r->next;
                 free(r);
         }
+        free(g->src);
+        free(g->chg);
+        free(g->queried);
         free(g);
 }
 

@@ -4,13 +4,18 @@
  * sits in front of it (RFC 791, RFC 1112, RFC 2113, RFC 2236, RFC 3376).
  *
  * What it does: validates and decodes received IGMP messages (length,
- * checksum, type, group range, v3 record bounds), walks v3 group records,
- * parses the IPv4 header a raw socket hands us (including the option list,
- * to find Router Alert), and builds the few messages the proxy sends.
+ * checksum, type, group range, v3 record bounds), walks v3 group records
+ * and reads the source lists of v3 queries and records, parses the IPv4
+ * header a raw socket hands us (including the option list, to find Router
+ * Alert), and builds the messages the proxy sends: queries (general,
+ * group-specific, group-and-source-specific with the S flag), v1/v2 reports
+ * and leaves, v3 reports of many records with their source lists.
  *
  * What it does not: no sockets, no clock, no logging, no allocation. It does
  * not decide what a message means for membership state (that is the proxy's
- * job), does not filter 224.0.0.x groups (a higher layer does), does not
+ * job; it also skips v3 records of a type it does not know, which the parser
+ * hands out like the others), does not filter 224.0.0.x groups (a higher
+ * layer does), does not
  * verify the IPv4 header checksum (the kernel did that before the raw socket
  * saw the packet) and does not build the IPv4 header.
  *
@@ -25,6 +30,7 @@
 #include "igmp-packet.h"
 
 #include <errno.h>
+#include <limits.h>
 
 #define IGMP_MIN_LEN 8            /* every IGMP message has at least this */
 #define IGMP_V3_QUERY_MIN_LEN 12  /* RFC 3376 4.1 fixed part */
@@ -150,10 +156,15 @@ static int parse_fail(IgmpParseError why, IgmpParseError *ret_error) {
 
 /* RFC 3376 4.2: walks the nrec group records that follow the 8-byte report
  * header. Every record header, its sources and its aux data must lie inside
- * the message; the record type must be one of 4.2.12; the group must be
- * multicast. On success *ret_len is the number of bytes the records span;
- * octets after the last record are covered by the checksum but otherwise
- * ignored (RFC 3376 4.2.11). */
+ * the message (4.2.4: every record has that layout, whatever its type). A
+ * record of a type 4.2.12 defines (1..6) must name a multicast group. A record
+ * of any other type is accepted unread: 4.2.12, "If an unrecognized Record
+ * Type value is encountered, the record MUST be silently ignored, and
+ * processing continues with the next record" -- so it costs neither the
+ * report nor the records around it; the reader of the records skips it. On
+ * success *ret_len is the number of bytes the records span; octets after the
+ * last record are covered by the checksum but otherwise ignored (RFC 3376
+ * 4.2.11). */
 static IgmpParseError v3_report_check_records(const uint8_t *recs, size_t avail, unsigned nrec, size_t *ret_len) {
         size_t off = 0;
 
@@ -172,9 +183,8 @@ static IgmpParseError v3_report_check_records(const uint8_t *recs, size_t avail,
                 need = IGMP_V3_RECORD_HDR_LEN + (size_t) get_be16(r + 2) * 4 + (size_t) r[1] * 4;
                 if (avail - off < need)
                         return IGMP_PARSE_BAD_RECORD;
-                if (rtype < IGMP_MODE_IS_INCLUDE || rtype > IGMP_BLOCK_OLD_SOURCES)
-                        return IGMP_PARSE_BAD_RECORD;
-                if (!in4_is_multicast(get_be32(r + 4)))
+                if (rtype >= IGMP_MODE_IS_INCLUDE && rtype <= IGMP_BLOCK_OLD_SOURCES &&
+                    !in4_is_multicast(get_be32(r + 4)))
                         return IGMP_PARSE_BAD_GROUP;
                 off += need;
         }
@@ -245,6 +255,7 @@ int igmp_parse(const uint8_t *buf, size_t len, IgmpMessage *ret, IgmpParseError 
                 m.qrv = buf[8] & 0x07;                    /* 4.1.6 */
                 m.qqi_usec = (usec_t) igmp_decode_code(buf[9]) * USEC_PER_SEC; /* 4.1.7 */
                 m.n_sources = get_be16(buf + 10);         /* 4.1.8 */
+                m.sources = buf + IGMP_V3_QUERY_MIN_LEN;  /* 4.1.9, length checked in 1. */
                 /* RFC 3376 4.1.11: a General Query has group 0 and no
                  * sources; sources are only meaningful with a group. */
                 if (group == 0 && m.n_sources > 0)
@@ -319,6 +330,12 @@ in4_t igmp_record_source(const IgmpRecord *r, uint16_t i) {
         if (!r || !r->sources || i >= r->n_sources)
                 return 0;
         return get_be32(r->sources + (size_t) i * 4);
+}
+
+in4_t igmp_query_source(const IgmpMessage *m, uint16_t i) {
+        if (!m || !m->sources || i >= m->n_sources)
+                return 0;
+        return get_be32(m->sources + (size_t) i * 4);
 }
 
 /* RFC 791 3.1: walks the option list. Options are either a single octet
@@ -399,13 +416,21 @@ static unsigned usec_to_tenths(usec_t t) {
         return v > UINT16_MAX ? UINT16_MAX : (unsigned) v;
 }
 
-int igmp_build_query(uint8_t *buf, size_t size, int version, in4_t group, usec_t max_resp, uint8_t qrv, usec_t qqi) {
+int igmp_build_query_sources(uint8_t *buf, size_t size, int version, in4_t group, usec_t max_resp, uint8_t qrv,
+                             usec_t qqi, bool s_flag, const in4_t *sources, size_t n) {
         size_t len;
         uint8_t code;
 
-        if (!buf)
+        if (!buf || (n > 0 && !sources))
                 return -EINVAL;
         if (group != 0 && !in4_is_multicast(group))
+                return -EINVAL;
+        /* Only the IGMPv3 query has the S flag and a source list (RFC 3376 4.1.5, 4.1.8); the
+         * Number of Sources field is 16 bits; RFC 3376 4.1.9 / 4.1.11: sources only in a
+         * group-and-source-specific query, never in a general one. */
+        if (version != 3 && (n > 0 || s_flag))
+                return -EINVAL;
+        if (n > UINT16_MAX || (n > 0 && group == 0))
                 return -EINVAL;
 
         switch (version) {
@@ -426,7 +451,7 @@ int igmp_build_query(uint8_t *buf, size_t size, int version, in4_t group, usec_t
         }
         case 3:
                 code = igmp_encode_code(usec_to_tenths(max_resp));
-                len = IGMP_V3_QUERY_MIN_LEN;
+                len = IGMP_V3_QUERY_MIN_LEN + 4 * n;
                 break;
         default:
                 return -EINVAL;
@@ -441,16 +466,23 @@ int igmp_build_query(uint8_t *buf, size_t size, int version, in4_t group, usec_t
         if (version == 3) {
                 usec_t secs = qqi / USEC_PER_SEC;
 
-                /* RFC 3376 4.1.5/4.1.6: S flag clear, QRV in the low 3 bits
-                 * (values above 7 are sent as 0, 4.1.6 -- we clamp to 7 as
-                 * the header promises). */
-                buf[8] = MIN(qrv, 7);
+                /* RFC 3376 4.1.5/4.1.6: resv:4 S:1 QRV:3. QRV values above 7
+                 * are sent as 0 (4.1.6) -- we clamp to 7 as the header
+                 * promises. */
+                buf[8] = (uint8_t) ((s_flag ? 0x08 : 0) | MIN(qrv, 7));
                 /* RFC 3376 4.1.7 */
                 buf[9] = igmp_encode_code(secs > UINT32_MAX ? UINT32_MAX : (unsigned) secs);
-                put_be16(buf + 10, 0);
+                /* RFC 3376 4.1.8, 4.1.9: the count, then the addresses. */
+                put_be16(buf + 10, (uint16_t) n);
+                for (size_t k = 0; k < n; k++)
+                        put_be32(buf + IGMP_V3_QUERY_MIN_LEN + 4 * k, sources[k]);
         }
         put_be16(buf + 2, inet_checksum(buf, len));
         return (int) len;
+}
+
+int igmp_build_query(uint8_t *buf, size_t size, int version, in4_t group, usec_t max_resp, uint8_t qrv, usec_t qqi) {
+        return igmp_build_query_sources(buf, size, version, group, max_resp, qrv, qqi, false, NULL, 0);
 }
 
 size_t igmp_v3_report_capacity(unsigned mtu) {
@@ -462,27 +494,40 @@ size_t igmp_v3_report_capacity(unsigned mtu) {
         return MIN(room, (size_t) UINT16_MAX);
 }
 
-/* RFC 3376 4.2: the report header, then n records of 4.2.4 with Aux Data Len 0 and no
- * sources. */
+/* RFC 3376 4.2: the report header, then n records of 4.2.4, each with Aux Data Len 0 (4.2.6:
+ * "IGMPv3 hosts MUST set it to zero") and its source list. */
 int igmp_build_v3_report(uint8_t *buf, size_t size, const IgmpGroupRecord *recs, size_t n) {
-        size_t len;
+        uint64_t total = IGMP_V3_REPORT_MIN_LEN;
+        size_t len, off;
 
         if (!buf || !recs || n == 0 || n > UINT16_MAX)
                 return -EINVAL;
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; k < n; k++) {
                 if (recs[k].type < IGMP_MODE_IS_INCLUDE || recs[k].type > IGMP_BLOCK_OLD_SOURCES ||
-                    !in4_is_multicast(recs[k].group))
+                    !in4_is_multicast(recs[k].group) || (recs[k].n_sources > 0 && !recs[k].sources))
                         return -EINVAL;
-        len = IGMP_V3_REPORT_MIN_LEN + n * IGMP_V3_RECORD_HDR_LEN;
+                /* At most 65535 records of at most 8 + 4 * 65535 bytes: no overflow in 64 bits. */
+                total += igmp_v3_record_size(recs[k].n_sources);
+        }
+        if (total > INT_MAX)
+                return -EINVAL; /* the length could not be returned (and is no IP datagram) */
+        len = (size_t) total;
         if (size < len)
                 return -ENOBUFS;
-        memset(buf, 0, len);
+        memset(buf, 0, IGMP_V3_REPORT_MIN_LEN);
         buf[0] = IGMP_TYPE_V3_REPORT;
         put_be16(buf + 6, (uint16_t) n);
+        off = IGMP_V3_REPORT_MIN_LEN;
         for (size_t k = 0; k < n; k++) {
-                uint8_t *r = buf + IGMP_V3_REPORT_MIN_LEN + k * IGMP_V3_RECORD_HDR_LEN;
+                uint8_t *r = buf + off;
+
                 r[0] = recs[k].type;
+                r[1] = 0;
+                put_be16(r + 2, recs[k].n_sources);
                 put_be32(r + 4, recs[k].group);
+                for (size_t i = 0; i < recs[k].n_sources; i++)
+                        put_be32(r + IGMP_V3_RECORD_HDR_LEN + 4 * i, recs[k].sources[i]);
+                off += igmp_v3_record_size(recs[k].n_sources);
         }
         put_be16(buf + 2, inet_checksum(buf, len));
         return (int) len;
@@ -498,13 +543,6 @@ static int build_v1v2(uint8_t *buf, size_t size, uint8_t type, in4_t group) {
         return IGMP_MIN_LEN;
 }
 
-/* RFC 3376 4.2: one-record report with no sources. */
-static int build_v3_single_record(uint8_t *buf, size_t size, uint8_t rtype, in4_t group) {
-        const IgmpGroupRecord r = { .type = rtype, .group = group };
-
-        return igmp_build_v3_report(buf, size, &r, 1);
-}
-
 int igmp_build_report(uint8_t *buf, size_t size, int version, in4_t group) {
         if (!buf || !in4_is_multicast(group))
                 return -EINVAL;
@@ -517,7 +555,7 @@ int igmp_build_report(uint8_t *buf, size_t size, int version, in4_t group) {
                 /* RFC 3376 5.1: joining a group is a change to EXCLUDE mode
                  * with an empty source list, i.e. a TO_EX({}) record, which is
                  * what a Linux host sends on join. */
-                return build_v3_single_record(buf, size, IGMP_CHANGE_TO_EXCLUDE, group);
+                return igmp_build_v3_report(buf, size, &(IgmpGroupRecord) { IGMP_CHANGE_TO_EXCLUDE, group }, 1);
         default:
                 return -EINVAL;
         }
@@ -532,7 +570,7 @@ int igmp_build_leave(uint8_t *buf, size_t size, int version, in4_t group) {
         case 3:
                 /* RFC 3376 5.1: leaving is a change to INCLUDE mode with an
                  * empty source list, TO_IN({}). */
-                return build_v3_single_record(buf, size, IGMP_CHANGE_TO_INCLUDE, group);
+                return igmp_build_v3_report(buf, size, &(IgmpGroupRecord) { IGMP_CHANGE_TO_INCLUDE, group }, 1);
         default:
                 /* IGMPv1 (RFC 1112) has no leave message. */
                 return -EINVAL;

@@ -37,7 +37,8 @@ typedef enum IgmpParseError {
         IGMP_PARSE_BAD_LENGTH,    /* wrong size for the type (e.g. v2 message of 9..11 bytes) */
         IGMP_PARSE_UNKNOWN_TYPE,
         IGMP_PARSE_BAD_GROUP,     /* group not multicast (or non-zero in a general query) */
-        IGMP_PARSE_BAD_RECORD,    /* v3 record/source counts overflow the packet, unknown record type */
+        IGMP_PARSE_BAD_RECORD,    /* v3 report: a record header, its sources or its aux data run past
+                                     the packet (an unknown record type is no error: 4.2.12) */
         IGMP_PARSE_BAD_IP,        /* IP header malformed / not IGMP */
         _IGMP_PARSE_ERROR_MAX,
 } IgmpParseError;
@@ -64,7 +65,9 @@ typedef struct IgmpMessage {
 } IgmpMessage;
 
 typedef struct IgmpRecord {
-        uint8_t type;            /* IgmpRecordType */
+        uint8_t type;            /* IgmpRecordType, or any other value: RFC 3376 4.2.12, a record
+                                    of an unrecognized type MUST be silently ignored (the reader
+                                    skips it; its group is then unchecked too) */
         in4_t group;
         uint16_t n_sources;
         const uint8_t *sources;  /* n_sources * 4 bytes, network order; read with igmp_record_source() */
@@ -74,14 +77,18 @@ typedef struct IgmpRecord {
  * 0 and fills *ret. On failure returns -EBADMSG and, if ret_error is not NULL,
  * the reason. Checks: minimum length per type, checksum over the whole message,
  * type known, group multicast where one is required (a query's group is 0 or
- * multicast), v3 records: every record header, its sources and aux data lie
- * inside the packet and every record type is 1..6 and every record group is
- * multicast. */
+ * multicast; a v3 query with sources has a group), v3 records: every record
+ * header, its sources and aux data lie inside the packet, and every record of
+ * a type 1..6 names a multicast group. A record of another type (0, 7..255)
+ * does not reject the report (RFC 3376 4.2.12: that record alone is ignored):
+ * it is bounds-checked like the others and igmp_record_next() returns it; the
+ * caller skips it. */
 int igmp_parse(const uint8_t *buf, size_t len, IgmpMessage *ret, IgmpParseError *ret_error);
 
-/* Iterates the records of a parsed v3 report. *cursor starts at 0. Returns 1
- * and fills *ret while there are records, 0 at the end. Safe only on an
- * IgmpMessage that igmp_parse() accepted. */
+/* Iterates the records of a parsed v3 report, every one of them in packet order
+ * (also those of an unknown type, see igmp_parse()). *cursor starts at 0.
+ * Returns 1 and fills *ret while there are records, 0 at the end. Safe only on
+ * an IgmpMessage that igmp_parse() accepted. */
 int igmp_record_next(const IgmpMessage *m, size_t *cursor, IgmpRecord *ret);
 in4_t igmp_record_source(const IgmpRecord *r, uint16_t i);
 /* Source i (< m->n_sources) of a parsed v3 query, host order. */
@@ -115,15 +122,18 @@ unsigned igmp_decode_code(uint8_t code);
 /* Builders: write the IGMP message (no IP header) into buf and return its
  * length, or -ENOBUFS if size is too small. Checksum filled in.
  * query: version 1/2/3; group 0 = general query; v3 queries carry no sources,
- *        s_flag false, the given qrv (clamped to 0..7) and qqi.
+ *        s_flag false, the given qrv (clamped to 0..7) and qqi (the same as
+ *        igmp_build_query_sources() with s_flag false and no sources).
  * report: version 1 (0x12), 2 (0x16) or 3 (one record, EXCLUDE{} = join).
  * leave: version 2 (0x17, group in the message; send to 224.0.0.2) or
  *        3 (one record TO_IN{} = leave; send to 224.0.0.22). Version 1 has no
  *        leave: -EINVAL. */
 int igmp_build_query(uint8_t *buf, size_t size, int version, in4_t group, usec_t max_resp, uint8_t qrv, usec_t qqi);
-/* A v3 query with the S flag and a source list (RFC 3376 4.1: group-and-source-specific when
- * n > 0; group must then be non-zero). Length 12 + 4 n; -ENOBUFS if size is too small, -EINVAL on
- * bad input (version != 3 with sources or s_flag, n > 65535, sources without a group). */
+/* A query with the S flag and a source list (RFC 3376 4.1: group-and-source-specific when
+ * n > 0; group must then be non-zero). sources are host order, written in network order;
+ * versions 1 and 2 take neither (n 0, s_flag false: then as igmp_build_query()). v3 length
+ * 12 + 4 n; -ENOBUFS if size is too small, -EINVAL on bad input (version != 3 with sources or
+ * s_flag, n > 65535, sources without a group, n > 0 with sources NULL). */
 int igmp_build_query_sources(uint8_t *buf, size_t size, int version, in4_t group, usec_t max_resp, uint8_t qrv,
                              usec_t qqi, bool s_flag, const in4_t *sources, size_t n);
 int igmp_build_report(uint8_t *buf, size_t size, int version, in4_t group);
@@ -155,8 +165,10 @@ static inline size_t igmp_v3_record_size(size_t n_sources) {
 size_t igmp_v3_report_capacity(unsigned mtu);
 
 /* Builds one v3 report carrying the n records in order (n >= 1, each type 1..6, each group
- * multicast). Returns the length (8 + the records' igmp_v3_record_size()), -ENOBUFS if size is
- * too small, -EINVAL on bad input (n == 0 or > 65535, bad type or group). */
+ * multicast), each with its source list (written in network order) and no aux data. Returns
+ * the length (8 + the records' igmp_v3_record_size()), -ENOBUFS if size is too small, -EINVAL
+ * on bad input (n == 0 or > 65535, bad type or group, n_sources > 0 with sources NULL, a total
+ * over INT_MAX). Source-less records make exactly the bytes igmp_v3_report_capacity() counts. */
 int igmp_build_v3_report(uint8_t *buf, size_t size, const IgmpGroupRecord *recs, size_t n);
 
 /* Destination address a report / leave of this version is sent to. */

@@ -1,31 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * membership.c - per downstream interface, per group listener state.
+ * membership.c - the router side of IGMPv3 (RFC 3376 6) on each downstream
+ * link: per group a filter mode, a group timer and source records, changed
+ * by every record type as the tables of 6.4.1 (current state) and 6.4.2
+ * (state changes) say, with the group-specific and group-and-source-specific
+ * query rounds of 6.6.3 (the querier lowers timers to LMQT and asks again
+ * [Last Member Query Count] times, the S flag set for what a report already
+ * renewed) and the timer rules of 6.3 and 6.5.
  *
- * Implements the router side of RFC 2236 6 and RFC 3376 6.2-6.4 without
- * source lists: a group is "listening" on a link while its group membership
- * timer runs. Leaves trigger [Last Member Query Count] group-specific queries
- * [Last Member Query Interval] apart and lower the timer to
- * LMQC x LMQI. Older-version hosts (RFC 3376 7.3.2) are remembered per group:
- * while an IGMPv1 host is present, leaves are ignored.
+ * - Older hosts (7.3.2): an IGMPv1/v2 report is IS_EX({}) and starts that
+ *   version's Older Host Present timer (GMI); while one runs BLOCK records
+ *   are ignored and TO_EX(x) is TO_EX({}); while an IGMPv1 host is present
+ *   IGMPv2 leaves and TO_IN records are ignored too. An IGMPv2 leave is
+ *   TO_IN({}).
+ * - Forwarding (6.3): INCLUDE: the sources with a record; EXCLUDE: every
+ *   source but those whose timer is not running (member_source_mask).
+ * - Caps: a list that would pass SOURCES_MAX falls back to the safe side: an
+ *   INCLUDE state becomes EXCLUDE({}) (every source forwarded), an EXCLUDE
+ *   state simply does not record more excluded sources. Either forwards more
+ *   than asked, never less.
+ * - Quickleave: the reporters of each group are tracked (at most
+ *   MEMBER_MAX_HOSTS). IGMPv3 hosts report without suppression, so each
+ *   entry has its own expiry; an IGMPv1/v2 report renews them all (those
+ *   hosts suppress each other's answers). When a host leaves (IGMPv2 leave,
+ *   TO_IN({})) and no tracked host is left, the link stops listening at once
+ *   while the query round still runs, so a host we did not know about can
+ *   answer and bring it back. Not when a reporter we cannot track was heard
+ *   within GMI (one from 0.0.0.0, or past the cap): then the query round
+ *   decides, as without quickleave.
  *
- * Quickleave: the reporters of each group are tracked. IGMPv3 hosts report
- * without suppression, so each host entry has its own expiry. IGMPv1/v2 hosts
- * suppress their answers to queries when another host answers first, so any
- * v1/v2 report keeps every tracked host alive. When the last tracked host
- * leaves, the group stops listening at once (the upstream leave follows in
- * proxy.c) while the group-specific queries still go out, so a host we did
- * not know about can answer and bring the group straight back.
- *
- * A link gaining or losing its listening state for a group is told upward
- * through Proxy.listening_changed (the merge in proxy.c sets it): this file
- * never calls proxy.c. It asks querier.c for group-specific queries.
- * Not here: querier election (querier.c), upstream and forwarding.
+ * A change of a link's state for a group is told upward through
+ * Proxy.member_changed (the merge in proxy.c sets it): this file never calls
+ * proxy.c. It asks querier.c for the queries.
  */
 #include "core.h"
 
 #include <errno.h>
 #include <stdlib.h>
+
+#define MEMBER_TIMERS 3 /* timer, lmq_timer, src_timer: reserved when a Member is created */
 
 static uint64_t member_key(int vif, in4_t group) {
         return ((uint64_t) (uint32_t) vif << 32) | group;
@@ -43,31 +56,106 @@ Member *member_find(const Proxy *p, int vif, in4_t group) {
 static void member_free(Proxy *p, Iface *i, Member *m) {
         timerq_disarm(&p->timers, &m->timer);
         timerq_disarm(&p->timers, &m->lmq_timer);
-        timerq_unreserve(&p->timers, 2);
+        timerq_disarm(&p->timers, &m->src_timer);
+        timerq_unreserve(&p->timers, MEMBER_TIMERS);
         hash_remove(&p->members, m, member_key(m->vif, m->group));
         i->n_members--;
+        src_clear(&m->src);
         free(m->hosts);
         free(m);
 }
 
-static void member_set_listening(Proxy *p, Iface *i, Member *m, bool on, EventLeaveReason why, usec_t now) {
-        if (m->listening == on)
-                return;
-        m->listening = on;
-        if (on) {
-                i->n_listening++;
-                event_push(p, EVENT_MEMBER_JOINED, i->vif, m->group, 0, 0);
-        } else {
-                i->n_listening--;
-                event_push(p, EVENT_MEMBER_LEFT, i->vif, m->group, 0, why);
+static Member *member_new(Proxy *p, Iface *i, in4_t group, in4_t src) {
+        Member *m;
+
+        if (i->n_members >= p->cfg->max_groups) {
+                p->stats.groups_over_limit++;
+                /* One event per 256 drops: the glue logs it, it must not flood. */
+                if ((p->stats.groups_over_limit & 0xff) == 1)
+                        event_push(p, EVENT_GROUP_LIMIT, i->vif, group, src, p->stats.groups_over_limit);
+                return NULL;
         }
-        p->listening_changed(p, i, m->group, on, now);
+        m = calloc(1, sizeof *m);
+        if (!m || timerq_reserve(&p->timers, MEMBER_TIMERS) < 0) {
+                free(m);
+                p->stats.alloc_failures++;
+                return NULL;
+        }
+        m->group = group;
+        m->vif = i->vif;
+        m->mode = IGMP_MODE_IS_INCLUDE; /* 6.2.1: no state = INCLUDE({}) */
+        timer_init(&m->timer, TIMER_MEMBER);
+        timer_init(&m->lmq_timer, TIMER_MEMBER_LMQ);
+        timer_init(&m->src_timer, TIMER_MEMBER_SOURCE);
+        if (hash_put(&p->members, m, member_key(i->vif, group), member_key_of) < 0) {
+                timerq_unreserve(&p->timers, MEMBER_TIMERS);
+                free(m);
+                p->stats.alloc_failures++;
+                return NULL;
+        }
+        i->n_members++;
+        return m;
+}
+
+/* Re-derives the listening state and tells the merge; frees a record that
+ * holds nothing any more (INCLUDE({}) with no query round running). */
+/* What the link forwards for the group, as a 64-bit digest: 0 when it
+ * forwards nothing; else its filter mode and every source with whether its
+ * timer runs. Routes are re-sent to the kernel only when it changes (a
+ * report that merely renews timers must not touch the kernel). */
+static uint64_t forwarding_digest(const Member *m) {
+        uint64_t h = 0x9e3779b97f4a7c15ULL * (m->mode + 1);
+
+        if (!m->listening)
+                return 0;
+        for (size_t k = 0; k < m->src.n; k++) {
+                uint64_t x = ((uint64_t) m->src.v[k].addr << 1 | (m->src.v[k].expires != 0)) + h;
+                x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+                x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+                h = x ^ (x >> 31);
+        }
+        return h | 1;
+}
+
+static void member_update(Proxy *p, Iface *i, Member *m, EventLeaveReason why, usec_t now) {
+        bool on = !m->quick_left && (m->mode == IGMP_MODE_IS_EXCLUDE || m->src.n > 0);
+        in4_t group = m->group;
+        uint64_t digest;
+        bool changed;
+
+        if (m->listening != on) {
+                m->listening = on;
+                if (on) {
+                        i->n_listening++;
+                        event_push(p, EVENT_MEMBER_JOINED, i->vif, group, 0, 0);
+                } else {
+                        i->n_listening--;
+                        event_push(p, EVENT_MEMBER_LEFT, i->vif, group, 0, why);
+                }
+        }
+        digest = forwarding_digest(m);
+        changed = digest != m->forwarding;
+        m->forwarding = digest;
+        if (m->mode == IGMP_MODE_IS_INCLUDE && m->src.n == 0 && !timer_armed(&m->timer))
+                member_free(p, i, m);
+        if (changed)
+                p->member_changed(p, i, group, now);
 }
 
 static void member_end(Proxy *p, Iface *i, Member *m, EventLeaveReason why, usec_t now) {
-        member_set_listening(p, i, m, false, why, now);
-        member_free(p, i, m);
+        timerq_disarm(&p->timers, &m->timer);
+        timerq_disarm(&p->timers, &m->lmq_timer);
+        m->mode = IGMP_MODE_IS_INCLUDE;
+        m->src.n = 0;
+        m->quick_left = false;
+        member_update(p, i, m, why, now);
 }
+
+/* ---- hosts (quickleave) ---------------------------------------------------------- */
+
+/* A cap keeps one chatty or hostile host from growing the list without end.
+ * A host past it is untracked: the group is then not quick-left. */
+#define MEMBER_MAX_HOSTS 64
 
 static Host *host_find(Member *m, in4_t addr) {
         for (size_t k = 0; k < m->n_hosts; k++)
@@ -76,176 +164,373 @@ static Host *host_find(Member *m, in4_t addr) {
         return NULL;
 }
 
-static void host_remove(Member *m, Host *h) {
-        *h = m->hosts[--m->n_hosts];
-}
-
-/* Forget hosts whose reports are older than the group membership interval. */
-static void hosts_prune(Member *m, usec_t now) {
-        for (size_t k = 0; k < m->n_hosts;)
-                if (m->hosts[k].expires <= now)
-                        host_remove(m, &m->hosts[k]);
-                else
-                        k++;
-}
-
-/* A cap keeps one chatty or hostile host from growing the list without end;
- * hosts beyond it are simply not tracked, which only makes quickleave more
- * conservative (the group waits for the query round instead). */
-#define MEMBER_MAX_HOSTS 64
-
 static void host_seen(Member *m, in4_t addr, usec_t expires) {
-        Host *h;
+        Host *h = addr ? host_find(m, addr) : NULL;
 
-        if (addr == 0)
-                return;
-        h = host_find(m, addr);
         if (h) {
                 h->expires = expires;
                 return;
         }
-        if (m->n_hosts >= MEMBER_MAX_HOSTS)
+        if (addr == 0 || m->n_hosts >= MEMBER_MAX_HOSTS) {
+                m->untracked_until = expires;
                 return;
+        }
         if (m->n_hosts == m->cap_hosts) {
                 size_t cap = m->cap_hosts ? m->cap_hosts * 2 : 4;
                 Host *n = realloc(m->hosts, cap * sizeof *n);
-                if (!n)
+                if (!n) {
+                        m->untracked_until = expires;
                         return;
+                }
                 m->hosts = n;
                 m->cap_hosts = cap;
         }
         m->hosts[m->n_hosts++] = (Host) { .addr = addr, .expires = expires };
 }
 
-void member_on_report(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now) {
-        const Config *c = p->cfg;
-        usec_t gmi = core_gmi(p->cfg);
-        Member *m = member_find(p, i->vif, group);
+/* A host said it wants nothing more of the group; true when no reporter is
+ * left that we know of or could not track (quickleave may cut). */
+static bool host_gone(Member *m, in4_t addr, usec_t now) {
+        Host *h = addr ? host_find(m, addr) : NULL;
 
-        if (!m) {
-                if (i->n_members >= c->max_groups) {
-                        p->stats.groups_over_limit++;
-                        /* One event per 256 drops: the glue logs it, it must not flood. */
-                        if ((p->stats.groups_over_limit & 0xff) == 1)
-                                event_push(p, EVENT_GROUP_LIMIT, i->vif, group, src, p->stats.groups_over_limit);
-                        return;
-                }
-                m = calloc(1, sizeof *m);
-                if (!m || timerq_reserve(&p->timers, 2) < 0) {
-                        free(m);
-                        p->stats.alloc_failures++;
-                        return;
-                }
-                m->group = group;
-                m->vif = i->vif;
-                timer_init(&m->timer, TIMER_MEMBER);
-                timer_init(&m->lmq_timer, TIMER_MEMBER_LMQ);
-                if (hash_put(&p->members, m, member_key(i->vif, group), member_key_of) < 0) {
-                        timerq_unreserve(&p->timers, 2);
-                        free(m);
-                        p->stats.alloc_failures++;
-                        return;
-                }
-                i->n_members++;
+        if (h)
+                *h = m->hosts[--m->n_hosts];
+        for (size_t k = 0; k < m->n_hosts;)
+                if (m->hosts[k].expires <= now)
+                        m->hosts[k] = m->hosts[--m->n_hosts];
+                else
+                        k++;
+        return m->n_hosts == 0 && m->untracked_until <= now;
+}
+
+/* ---- the tables of RFC 3376 6.4 ------------------------------------------------------ */
+
+/* A list is full: the safe side (see the header). */
+static void overflow(Proxy *p, Member *m, usec_t gmi_at) {
+        p->stats.sources_over_limit++;
+        if (m->mode == IGMP_MODE_IS_INCLUDE) {
+                m->mode = IGMP_MODE_IS_EXCLUDE;
+                m->src.n = 0;
+                timerq_arm(&p->timers, &m->timer, gmi_at);
         }
+}
 
-        /* RFC 3376 6.4.1: the timer goes to GMI on every report. A report
-         * also ends a running last-member query round. */
-        timerq_arm(&p->timers, &m->timer, now + gmi);
-        timerq_disarm(&p->timers, &m->lmq_timer);
-        m->lmq_left = 0;
-        m->leaving = false;
+/* (B) = timer: every source of b gets its timer set (inserted if new). */
+static void set_sources(Proxy *p, Member *m, const in4_t *b, size_t nb, usec_t expires, usec_t gmi_at) {
+        for (size_t k = 0; k < nb; k++) {
+                SrcRec *r = src_get(&m->src, b[k], NULL);
+                if (!r) {
+                        overflow(p, m, gmi_at);
+                        if (m->mode == IGMP_MODE_IS_EXCLUDE && m->src.n == 0)
+                                return; /* now EXCLUDE({}): every source forwarded */
+                        continue;
+                }
+                r->expires = expires;
+                r->lowered = false;
+        }
+}
 
+/* Adds the sources of b not yet recorded with the given timer (0: excluded). */
+static void add_new_sources(Proxy *p, Member *m, const in4_t *b, size_t nb, usec_t expires, usec_t gmi_at) {
+        for (size_t k = 0; k < nb; k++) {
+                bool is_new;
+                SrcRec *r = src_get(&m->src, b[k], &is_new);
+                if (!r) {
+                        if (m->mode == IGMP_MODE_IS_INCLUDE)
+                                overflow(p, m, gmi_at);
+                        else
+                                p->stats.sources_over_limit++;
+                        continue;
+                }
+                if (is_new)
+                        r->expires = expires;
+        }
+}
+
+/* Delete the records for which keep() is false. */
+static void keep_sources(Member *m, SourcePick keep, const in4_t *b, size_t nb) {
+        size_t w = 0;
+
+        for (size_t k = 0; k < m->src.n; k++)
+                if (keep(&m->src.v[k], b, nb))
+                        m->src.v[w++] = m->src.v[k];
+        m->src.n = (uint16_t) w;
+}
+
+/* INCLUDE (A) + IS_EX(B) / TO_EX(B) -> EXCLUDE (A*B, B-A): (B-A) = 0, delete
+ * (A-B), group timer = GMI. */
+static void include_to_exclude(Proxy *p, Member *m, const in4_t *b, size_t nb, usec_t gmi_at) {
+        keep_sources(m, pick_in_b, b, nb);
+        m->mode = IGMP_MODE_IS_EXCLUDE;
+        add_new_sources(p, m, b, nb, 0, gmi_at);
+        timerq_arm(&p->timers, &m->timer, gmi_at);
+}
+
+static void apply_record(Proxy *p, Iface *i, Member *m, uint8_t type, const in4_t *b, size_t nb, usec_t now) {
+        usec_t gmi_at = now + iface_gmi(p, i);
+        bool include = m->mode == IGMP_MODE_IS_INCLUDE;
+        usec_t group_timer = timer_armed(&m->timer) ? m->timer.when : now;
+
+        switch (type) {
+        case IGMP_MODE_IS_INCLUDE:   /* INCLUDE: (A+B), (B)=GMI; EXCLUDE: (X+A, Y-A), (A)=GMI */
+        case IGMP_ALLOW_NEW_SOURCES: /* same rows in 6.4.2 */
+                set_sources(p, m, b, nb, gmi_at, gmi_at);
+                break;
+        case IGMP_CHANGE_TO_INCLUDE:
+                if (include) {
+                        /* INCLUDE (A): (A+B), (B)=GMI, Send Q(G,A-B) */
+                        member_query_sources(p, i, m, pick_not_in_b, b, nb, now);
+                        set_sources(p, m, b, nb, gmi_at, gmi_at);
+                } else {
+                        /* EXCLUDE (X,Y): (X+A, Y-A), (A)=GMI, Send Q(G,X-A), Send Q(G) */
+                        member_query_sources(p, i, m, pick_requested_not_in_b, b, nb, now);
+                        set_sources(p, m, b, nb, gmi_at, gmi_at);
+                        member_query_group(p, i, m, now);
+                }
+                break;
+        case IGMP_BLOCK_OLD_SOURCES:
+                if (include) {
+                        /* INCLUDE (A): Send Q(G,A*B) */
+                        member_query_sources(p, i, m, pick_in_b, b, nb, now);
+                } else {
+                        /* EXCLUDE (X,Y): (X+(A-Y), Y), (A-X-Y)=Group Timer, Send Q(G,A-Y) */
+                        add_new_sources(p, m, b, nb, group_timer, gmi_at);
+                        member_query_sources(p, i, m, pick_requested_in_b, b, nb, now);
+                }
+                break;
+        case IGMP_MODE_IS_EXCLUDE:
+                if (include)
+                        include_to_exclude(p, m, b, nb, gmi_at);
+                else {
+                        /* EXCLUDE (X,Y): (A-Y, Y*A), (A-X-Y)=GMI, delete (X-A), (Y-A), group timer = GMI */
+                        keep_sources(m, pick_in_b, b, nb);
+                        add_new_sources(p, m, b, nb, gmi_at, gmi_at);
+                        timerq_arm(&p->timers, &m->timer, gmi_at);
+                }
+                break;
+        case IGMP_CHANGE_TO_EXCLUDE:
+                if (include) {
+                        /* INCLUDE (A): EXCLUDE (A*B, B-A), ..., Send Q(G,A*B), group timer = GMI */
+                        include_to_exclude(p, m, b, nb, gmi_at);
+                        member_query_sources(p, i, m, pick_in_b, b, nb, now);
+                } else {
+                        /* EXCLUDE (X,Y): (A-Y, Y*A), (A-X-Y)=Group Timer, delete (X-A), (Y-A),
+                         * Send Q(G,A-Y), group timer = GMI */
+                        keep_sources(m, pick_in_b, b, nb);
+                        add_new_sources(p, m, b, nb, group_timer, gmi_at);
+                        member_query_sources(p, i, m, pick_requested_in_b, b, nb, now);
+                        timerq_arm(&p->timers, &m->timer, gmi_at);
+                }
+                break;
+        }
+        member_arm_source_timer(p, m);
+}
+
+static int compat_version(const Member *m, usec_t now) {
+        return m->v1_until > now ? 1 : m->v2_until > now ? 2 : 3;
+}
+
+void member_on_record(Proxy *p, Iface *i, in4_t src, in4_t group, int version, uint8_t type, const in4_t *sources,
+                      size_t n, usec_t now) {
+        usec_t gmi = iface_gmi(p, i);
+        _cleanup_(freep) in4_t *b = NULL;
+        Member *m = member_find(p, i->vif, group);
+        bool interest, leave;
+        int compat;
+
+        if (type < IGMP_MODE_IS_INCLUDE || type > IGMP_BLOCK_OLD_SOURCES)
+                return; /* 4.2.12: an unknown record type is skipped, the others count */
+        if (version < 3) {
+                /* 7.3.2: IGMPv1/v2 reports are IS_EX({}) */
+                type = IGMP_MODE_IS_EXCLUDE;
+                n = 0;
+        }
+        if (!m) {
+                /* Nothing to do for "no interest" in a group without state:
+                 * 6.4 leaves INCLUDE({}) as it is (and sends no query). */
+                if ((type == IGMP_MODE_IS_INCLUDE || type == IGMP_CHANGE_TO_INCLUDE ||
+                     type == IGMP_ALLOW_NEW_SOURCES || type == IGMP_BLOCK_OLD_SOURCES) &&
+                    n == 0)
+                        return;
+                if (type == IGMP_BLOCK_OLD_SOURCES)
+                        return; /* INCLUDE({}) + BLOCK: Q(G, {}) asks nothing */
+                m = member_new(p, i, group, src);
+                if (!m)
+                        return;
+        }
         if (version == 1)
                 m->v1_until = now + gmi;
         else if (version == 2)
                 m->v2_until = now + gmi;
+        compat = compat_version(m, now);
+        if (compat < 3) {
+                /* 7.3.2: BLOCK ignored, TO_EX(x) is TO_EX({}); in IGMPv1
+                 * mode "IGMPv2 Leave messages and IGMPv3 TO_IN() messages
+                 * are also ignored" */
+                if (type == IGMP_BLOCK_OLD_SOURCES || (compat == 1 && type == IGMP_CHANGE_TO_INCLUDE)) {
+                        member_update(p, i, m, 0, now);
+                        return;
+                }
+                if (type == IGMP_CHANGE_TO_EXCLUDE)
+                        n = 0;
+        }
+        if (n > 0) {
+                b = malloc(n * sizeof *b);
+                if (!b) {
+                        p->stats.alloc_failures++;
+                        return;
+                }
+                for (size_t k = 0; k < n; k++)
+                        b[k] = sources[k];
+                n = in4_set_normalize(b, n);
+        }
 
-        host_seen(m, src, now + gmi);
-        if (version < 3)
-                /* Report suppression: one v1/v2 answer speaks for every host. */
-                for (size_t k = 0; k < m->n_hosts; k++)
-                        m->hosts[k].expires = now + gmi;
+        /* Who is interested, for quickleave. */
+        interest = type == IGMP_MODE_IS_EXCLUDE || type == IGMP_CHANGE_TO_EXCLUDE || n > 0;
+        leave = n == 0 && (type == IGMP_CHANGE_TO_INCLUDE || type == IGMP_MODE_IS_INCLUDE);
+        if (interest) {
+                host_seen(m, src, now + gmi);
+                if (version < 3)
+                        /* Report suppression: one v1/v2 answer speaks for every host. */
+                        for (size_t k = 0; k < m->n_hosts; k++)
+                                m->hosts[k].expires = now + gmi;
+                m->quick_left = false;
+                /* The group timer goes to GMI: a running group query round
+                 * goes on with the S flag set (6.6.3.1). */
+                if (type == IGMP_MODE_IS_EXCLUDE || type == IGMP_CHANGE_TO_EXCLUDE)
+                        m->queried = false;
+        }
+        if (leave && host_gone(m, src, now) && p->cfg->quickleave && m->listening &&
+            type == IGMP_CHANGE_TO_INCLUDE)
+                m->quick_left = true;
 
-        member_set_listening(p, i, m, true, 0, now);
+        apply_record(p, i, m, type, b, n, now);
+        if (!m->lmq_left && !member_has_retrans(m) && timer_armed(&m->lmq_timer))
+                timerq_disarm(&p->timers, &m->lmq_timer);
+        member_update(p, i, m, m->quick_left ? LEAVE_REASON_QUICKLEAVE : LEAVE_REASON_QUERY, now);
 }
 
-void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, int version, usec_t now) {
-        const Config *c = p->cfg;
+void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, usec_t now) {
         Member *m = member_find(p, i->vif, group);
-        Host *h;
+
+        /* 7.3.2: leaves are ignored while an IGMPv1 host is present; 7.3.1:
+         * "When in IGMPv1 mode, routers ... MUST ignore Leave Group messages"
+         * (quickleave included). */
+        if (!m || compat_version(m, now) == 1 || querier_version(p, i) == 1)
+                return;
+        member_on_record(p, i, src, group, 3, IGMP_CHANGE_TO_INCLUDE, NULL, 0, now);
+}
+
+void member_on_group_query(Proxy *p, Iface *i, in4_t group, usec_t max_resp, const in4_t *sources, size_t n,
+                           usec_t now) {
+        Member *m = member_find(p, i->vif, group);
+        usec_t t = now + (usec_t) p->cfg->last_member_query_count * max_resp;
 
         if (!m)
                 return;
-        /* RFC 3376 7.3.2: leaves are ignored while an IGMPv1 host is present. */
-        if (m->v1_until > now)
-                return;
-
-        h = host_find(m, src);
-        if (h)
-                host_remove(m, h);
-        hosts_prune(m, now);
-
-        if (c->quickleave && m->n_hosts == 0)
-                member_set_listening(p, i, m, false, LEAVE_REASON_QUICKLEAVE, now);
-
-        /* RFC 2236 3: a non-querier ignores leaves. */
-        if (!i->querier) {
-                if (!m->listening)
-                        member_free(p, i, m);
+        if (n == 0) {
+                if (timer_armed(&m->timer) && m->timer.when > t)
+                        timerq_arm(&p->timers, &m->timer, t);
                 return;
         }
-        if (m->leaving)
-                return; /* a query round is already running */
-        m->leaving = true;
-
-        /* RFC 3376 6.6.3.1 / RFC 2236 3: query now, LMQC-1 more times, and let
-         * the group go when LMQC x LMQI passes without a report. */
-        usec_t lmqt = (usec_t) c->last_member_query_count * c->last_member_query_interval;
-        if (!timer_armed(&m->timer) || m->timer.when > now + lmqt)
-                timerq_arm(&p->timers, &m->timer, now + lmqt);
-        querier_send_group_query(p, i, group);
-        m->lmq_left = c->last_member_query_count > 0 ? c->last_member_query_count - 1 : 0;
-        if (m->lmq_left > 0)
-                timerq_arm(&p->timers, &m->lmq_timer, now + c->last_member_query_interval);
+        for (size_t k = 0; k < n; k++) {
+                SrcRec *r = src_find(&m->src, sources[k]);
+                if (r && r->expires > t) {
+                        r->expires = t;
+                        r->lowered = true;
+                }
+        }
+        member_arm_source_timer(p, m);
 }
 
-void member_on_group_query(Proxy *p, Iface *i, in4_t group, usec_t max_resp, usec_t now) {
-        Member *m = member_find(p, i->vif, group);
-        usec_t t;
+/* 6.5: the group timer of an EXCLUDE state ran out: INCLUDE with the sources
+ * whose timers run, or no state at all. */
+static void group_timer_fired(Proxy *p, Iface *i, Member *m, usec_t now) {
+        bool was_queried = m->queried;
 
-        if (!m)
-                return;
-        t = now + (usec_t) p->cfg->last_member_query_count * max_resp;
-        if (m->timer.when > t)
-                timerq_arm(&p->timers, &m->timer, t);
+        if (m->mode == IGMP_MODE_IS_EXCLUDE) {
+                keep_sources(m, pick_requested_not_in_b, NULL, 0);
+                m->mode = IGMP_MODE_IS_INCLUDE;
+        }
+        if (m->src.n == 0) {
+                timerq_disarm(&p->timers, &m->lmq_timer);
+                m->lmq_left = 0;
+        }
+        m->quick_left = false;
+        m->queried = false;
+        member_update(p, i, m, was_queried ? LEAVE_REASON_QUERY : LEAVE_REASON_TIMEOUT, now);
+}
+
+/* 6.3: a source timer ran out: INCLUDE: the record goes (no record left: no
+ * state); EXCLUDE: the source is excluded (timer 0). */
+static void source_timers_fired(Proxy *p, Iface *i, Member *m, usec_t now) {
+        bool queried = false;
+        size_t w = 0;
+
+        for (size_t k = 0; k < m->src.n; k++) {
+                SrcRec *r = &m->src.v[k];
+                if (r->expires && r->expires <= now) {
+                        queried |= r->lowered;
+                        r->retrans = 0;
+                        r->lowered = false;
+                        if (m->mode == IGMP_MODE_IS_INCLUDE)
+                                continue;
+                        r->expires = 0;
+                }
+                m->src.v[w++] = *r;
+        }
+        m->src.n = (uint16_t) w;
+        member_arm_source_timer(p, m);
+        if (!m->lmq_left && !member_has_retrans(m))
+                timerq_disarm(&p->timers, &m->lmq_timer);
+        member_update(p, i, m, queried ? LEAVE_REASON_QUERY : LEAVE_REASON_TIMEOUT, now);
 }
 
 void member_timer(Proxy *p, Timer *t, usec_t now) {
         Member *m;
         Iface *i;
 
-        if (t->kind == TIMER_MEMBER) {
+        switch (t->kind) {
+        case TIMER_MEMBER:
                 m = container_of(t, Member, timer);
-                i = &p->ifaces[m->vif];
-                member_end(p, i, m, m->leaving ? LEAVE_REASON_QUERY : LEAVE_REASON_TIMEOUT, now);
+                group_timer_fired(p, &p->ifaces[m->vif], m, now);
                 return;
+        case TIMER_MEMBER_SOURCE:
+                m = container_of(t, Member, src_timer);
+                source_timers_fired(p, &p->ifaces[m->vif], m, now);
+                return;
+        default:
+                break;
         }
-
         m = container_of(t, Member, lmq_timer);
         i = &p->ifaces[m->vif];
-        querier_send_group_query(p, i, m->group);
-        if (m->lmq_left > 0)
-                m->lmq_left--;
-        if (m->lmq_left > 0)
-                timerq_arm(&p->timers, &m->lmq_timer, t->when + p->cfg->last_member_query_interval);
+        member_query_round(p, i, m, t->when, now);
+}
+
+/* 6.3 forwarding rule, per link. */
+static bool member_wants(const Member *m, in4_t source) {
+        const SrcRec *r;
+
+        if (!m->listening)
+                return false;
+        r = src_find(&m->src, source);
+        if (m->mode == IGMP_MODE_IS_INCLUDE)
+                return r != NULL;
+        return !r || r->expires != 0;
 }
 
 uint32_t member_source_mask(const Proxy *p, in4_t group, uint32_t vifs, in4_t source) {
-        (void) p;
-        (void) group;
-        (void) source;
-        return vifs; /* no source lists yet: every listening link wants every source */
+        uint32_t out = 0;
+
+        for (int v = 0; v < PROXY_MAX_VIFS; v++) {
+                const Member *m;
+                if (!(vifs & (1U << v)))
+                        continue;
+                m = member_find(p, v, group);
+                if (m && member_wants(m, source))
+                        out |= 1U << v;
+        }
+        return out;
 }
 
 void member_expire(Proxy *p, Member *m, usec_t now) {
@@ -274,6 +559,7 @@ void member_drop_iface(Proxy *p, Iface *i) {
 static void member_free_memory(void *item) {
         Member *m = item;
 
+        src_clear(&m->src);
         free(m->hosts);
         free(m);
 }

@@ -4,12 +4,14 @@
  * downstream links and the host side on the upstream link, and the core's
  * entry points (interfaces, received IGMP, timers, shutdown).
  *
- * RFC 4605 4.1: the upstream membership is the union of the downstream ones.
- * A group gets its first listener on some downstream link -> it is joined
- * upstream (upstream.c), its stall watch starts (stall.c) and streams already
- * offered get their routes (routes.c); it loses its last listener -> routes
- * go and it is left. Any change of the listening links moves every route's
- * outputs (RFC 4605 4.2).
+ * RFC 4605 4.1: the upstream membership is the merge of the downstream
+ * ones (filter modes and source lists, merge() below). A group gets its
+ * first listener on some downstream link -> it is joined upstream
+ * (upstream.c), its stall watch starts (stall.c) and streams already offered
+ * get their routes (routes.c); its merged state changes -> the change is
+ * reported (upstream_changed); it loses its last listener -> routes go and it
+ * is left. Any change of a link's state moves every route's outputs, per
+ * source (RFC 4605 4.2, RFC 3376 6.3).
  *
  * Received IGMP is dispatched here: queries and reports on downstream links
  * to the querier (querier.c) and the membership state (membership.c), queries
@@ -38,30 +40,124 @@ void group_stop(Proxy *p, UpGroup *g, bool send, usec_t now) {
         upstream_leave(p, g, send, now);
 }
 
-/* membership.c's ListeningChangedFn: interface i gained or lost its
- * listening state for group. */
-static void listening_changed(Proxy *p, Iface *i, in4_t group, bool listening, usec_t now) {
+/* RFC 4605 4.1 with RFC 3376 3.2's merge: one link in EXCLUDE mode makes
+ * the result EXCLUDE, with the sources every EXCLUDE link excludes and no
+ * INCLUDE link wants; otherwise INCLUDE with every source some link wants.
+ * A link's EXCLUDE state excludes the sources whose timers do not run. A
+ * list too long for one report record (SOURCES_MAX, the upstream MTU) falls
+ * back to the safe side: INCLUDE becomes EXCLUDE {} (any source). Returns
+ * the count written to out (room for SOURCES_MAX). */
+static size_t merge(const Proxy *p, const UpGroup *g, uint8_t *ret_mode, in4_t *out) {
+        size_t cap = MIN((size_t) SOURCES_MAX, p->up.mtu > 40 ? (p->up.mtu - 40) / 4 : 0);
+        bool any_exclude = false, first = true;
+        size_t n = 0;
+
+        for (int v = 0; v < PROXY_MAX_VIFS; v++) {
+                const Member *m = (g->out_mask & (1U << v)) ? member_find(p, v, g->group) : NULL;
+                if (m && m->mode == IGMP_MODE_IS_EXCLUDE) {
+                        size_t w = 0;
+                        any_exclude = true;
+                        if (first) {
+                                for (size_t k = 0; k < m->src.n; k++)
+                                        if (m->src.v[k].expires == 0)
+                                                out[w++] = m->src.v[k].addr;
+                                first = false;
+                        } else {
+                                for (size_t k = 0; k < n; k++) {
+                                        const SrcRec *r = src_find(&m->src, out[k]);
+                                        if (r && r->expires == 0)
+                                                out[w++] = out[k];
+                                }
+                        }
+                        n = w;
+                }
+        }
+        if (any_exclude) {
+                size_t w = 0;
+                for (size_t k = 0; k < n; k++) {
+                        bool wanted = false;
+                        for (int v = 0; v < PROXY_MAX_VIFS && !wanted; v++) {
+                                const Member *m = (g->out_mask & (1U << v)) ? member_find(p, v, g->group) : NULL;
+                                wanted = m && m->mode == IGMP_MODE_IS_INCLUDE && src_find(&m->src, out[k]);
+                        }
+                        if (!wanted)
+                                out[w++] = out[k];
+                }
+                *ret_mode = IGMP_MODE_IS_EXCLUDE;
+                return MIN(w, cap);
+        }
+        *ret_mode = IGMP_MODE_IS_INCLUDE;
+        for (int v = 0; v < PROXY_MAX_VIFS; v++) {
+                const Member *m = (g->out_mask & (1U << v)) ? member_find(p, v, g->group) : NULL;
+                for (size_t k = 0; m && k < m->src.n; k++) {
+                        if (in4_set_contains(out, n, m->src.v[k].addr))
+                                continue;
+                        if (n >= cap) {
+                                *ret_mode = IGMP_MODE_IS_EXCLUDE; /* too many: any source */
+                                return 0;
+                        }
+                        out[n++] = m->src.v[k].addr;
+                        n = in4_set_normalize(out, n);
+                }
+        }
+        return n;
+}
+
+/* membership.c's Proxy.member_changed: the state of group on link i changed. */
+static void member_changed(Proxy *p, Iface *i, in4_t group, usec_t now) {
+        const Member *m = member_find(p, i->vif, group);
         UpGroup *g = group_get(p, group);
+        in4_t merged[SOURCES_MAX], *old_src;
+        uint8_t mode, old_mode;
         uint32_t old;
+        size_t n, old_n;
 
         if (!g)
                 return;
         old = g->out_mask;
-        if (listening)
+        if (m && m->listening)
                 g->out_mask |= 1U << i->vif;
         else
                 g->out_mask &= ~(1U << i->vif);
-        if (old == g->out_mask)
-                return;
 
-        if (old == 0) {
-                p->n_listened++;
-                group_start(p, g, now);
-        } else if (g->out_mask == 0) {
+        if (old != 0 && g->out_mask == 0) {
                 p->n_listened--;
                 group_stop(p, g, true, now);
+                free(g->src);
+                g->src = NULL;
+                g->n_src = 0;
+                g->mode = IGMP_MODE_IS_INCLUDE;
                 group_maybe_free(p, g);
                 return;
+        }
+        if (g->out_mask == 0) {
+                group_maybe_free(p, g);
+                return;
+        }
+
+        n = merge(p, g, &mode, merged);
+        old_mode = g->mode;
+        old_src = g->src;
+        old_n = g->n_src;
+        if (old == 0 || mode != old_mode || !in4_set_equal(merged, n, old_src, old_n)) {
+                in4_t *v = n ? malloc(n * sizeof *v) : NULL;
+                if (n && !v) {
+                        /* cannot keep the list: the safe side, any source */
+                        p->stats.alloc_failures++;
+                        mode = IGMP_MODE_IS_EXCLUDE;
+                        n = 0;
+                }
+                for (size_t k = 0; k < n; k++)
+                        v[k] = merged[k];
+                g->src = v;
+                g->n_src = (uint16_t) n;
+                g->mode = mode;
+                if (old == 0) {
+                        p->n_listened++;
+                        group_start(p, g, now);
+                } else
+                        upstream_changed(p, g, old_mode, old_src, old_n, now);
+                free(old_src);
         }
         routes_update(p, g);
 }
@@ -73,7 +169,7 @@ Proxy *proxy_new(const Config *cfg, uint64_t seed, usec_t now) {
                 return NULL;
         p->cfg = cfg;
         p->upstream = -1;
-        p->listening_changed = listening_changed;
+        p->member_changed = member_changed;
         rng_seed(&p->rng, seed);
         for (int k = 0; k < PROXY_MAX_VIFS; k++) {
                 p->ifaces[k].vif = k;
@@ -125,6 +221,7 @@ int proxy_add_iface(Proxy *p, int ifindex, const char *name, IfaceRole role, in4
                     const IfaceConfig *ic, usec_t now) {
         Iface *i = NULL;
 
+        p->now = now;
         if (role != ROLE_UPSTREAM && role != ROLE_DOWNSTREAM)
                 return -EINVAL;
         if (ifindex <= 0 || prefixlen > 32)
@@ -149,6 +246,11 @@ int proxy_add_iface(Proxy *p, int ifindex, const char *name, IfaceRole role, in4
         i->prefixlen = prefixlen;
         i->cfg = ic;
         i->n_members = i->n_listening = 0;
+        i->mtu = 1500;
+        i->adopted_qrv = 0;
+        i->adopted_qqi = 0;
+        i->older_querier = 0;
+        i->older_until = 0;
         if (role == ROLE_UPSTREAM) {
                 p->upstream = i->vif;
                 /* Groups that already have listeners get joined now. */
@@ -194,6 +296,7 @@ int proxy_set_iface_mtu(Proxy *p, int vif, unsigned mtu) {
                 return -ENOENT;
         if (mtu < 68) /* RFC 791: every IPv4 link carries 68 octets */
                 return -EINVAL;
+        p->ifaces[vif].mtu = mtu;
         if (vif == p->upstream)
                 p->up.mtu = mtu;
         return 0;
@@ -231,36 +334,28 @@ static void handle_v3_report(Proxy *p, Iface *i, in4_t src, const IgmpMessage *m
         size_t cursor = 0;
         IgmpRecord rec;
 
-        /* Source lists are not tracked (see igmpproxy.conf(5)): anything that
-         * asks for traffic joins the whole group, an empty include leaves. */
         while (igmp_record_next(m, &cursor, &rec) > 0) {
-                bool join;
+                _cleanup_(freep) in4_t *sources = NULL;
 
+                if (rec.type < IGMP_MODE_IS_INCLUDE || rec.type > IGMP_BLOCK_OLD_SOURCES) {
+                        /* RFC 3376 4.2.12: skip the record, keep the others */
+                        p->stats.records_unknown++;
+                        continue;
+                }
                 if (!downstream_group_ok(p, i, rec.group)) {
                         p->stats.igmp_ignored++;
                         continue;
                 }
-                switch (rec.type) {
-                case IGMP_MODE_IS_EXCLUDE:
-                case IGMP_CHANGE_TO_EXCLUDE:
-                        join = true;
-                        break;
-                case IGMP_MODE_IS_INCLUDE:
-                case IGMP_CHANGE_TO_INCLUDE:
-                        join = rec.n_sources > 0;
-                        break;
-                case IGMP_ALLOW_NEW_SOURCES:
-                        if (rec.n_sources == 0)
+                if (rec.n_sources > 0) {
+                        sources = malloc(rec.n_sources * sizeof *sources);
+                        if (!sources) {
+                                p->stats.alloc_failures++;
                                 continue;
-                        join = true;
-                        break;
-                default: /* BLOCK_OLD_SOURCES: ignored */
-                        continue;
+                        }
+                        for (uint16_t k = 0; k < rec.n_sources; k++)
+                                sources[k] = igmp_record_source(&rec, k);
                 }
-                if (join)
-                        member_on_report(p, i, src, rec.group, 3, now);
-                else
-                        member_on_leave(p, i, src, rec.group, 3, now);
+                member_on_record(p, i, src, rec.group, 3, rec.type, sources, rec.n_sources, now);
         }
 }
 
@@ -287,6 +382,7 @@ void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessag
         int vif = proxy_vif_by_ifindex(p, ifindex);
         Iface *i;
 
+        p->now = now;
         p->stats.igmp_received++;
         if (p->shut_down || vif < 0 || is_own_address(p, ip->src)) {
                 p->stats.igmp_ignored++;
@@ -314,9 +410,19 @@ void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessag
         if (m->type == IGMP_TYPE_QUERY) {
                 querier_on_query(p, i, ip->src, m, now);
                 /* RFC 2236 3 / RFC 3376 6.6.1: a non-querier lowers the
-                 * group's timer on a group-specific query from the querier. */
-                if (m->group != 0 && !i->querier)
-                        member_on_group_query(p, i, m->group, m->max_resp_usec, now);
+                 * group's timer (group-and-source-specific: the sources'
+                 * timers) on a query from the querier, unless its S flag
+                 * says not to (4.1.5). */
+                if (m->group != 0 && !i->querier && !m->s_flag) {
+                        _cleanup_(freep) in4_t *sources = m->n_sources ? malloc(m->n_sources * sizeof *sources) : NULL;
+                        if (m->n_sources && !sources) {
+                                p->stats.alloc_failures++;
+                                return;
+                        }
+                        for (uint16_t k = 0; k < m->n_sources; k++)
+                                sources[k] = igmp_query_source(m, k);
+                        member_on_group_query(p, i, m->group, m->max_resp_usec, sources, m->n_sources, now);
+                }
                 return;
         }
         if (!source_on_link(i, ip->src)) {
@@ -338,14 +444,15 @@ void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessag
                         p->stats.igmp_ignored++;
                         return;
                 }
-                member_on_report(p, i, ip->src, m->group, m->type == IGMP_TYPE_V1_REPORT ? 1 : 2, now);
+                member_on_record(p, i, ip->src, m->group, m->type == IGMP_TYPE_V1_REPORT ? 1 : 2,
+                                 IGMP_MODE_IS_EXCLUDE, NULL, 0, now);
                 break;
         case IGMP_TYPE_V2_LEAVE:
                 if (!downstream_group_ok(p, i, m->group)) {
                         p->stats.igmp_ignored++;
                         return;
                 }
-                member_on_leave(p, i, ip->src, m->group, 2, now);
+                member_on_leave(p, i, ip->src, m->group, now);
                 break;
         case IGMP_TYPE_V3_REPORT:
                 handle_v3_report(p, i, ip->src, m, now);
@@ -357,6 +464,8 @@ void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessag
 
 void proxy_run_timers(Proxy *p, usec_t now) {
         Timer *t;
+
+        p->now = now;
         /* Bounded: a timer re-armed at or before 'now' cannot spin forever. */
         for (size_t guard = 0; guard < 1000000 && (t = timerq_pop_due(&p->timers, now)); guard++) {
                 switch (t->kind) {
@@ -366,6 +475,7 @@ void proxy_run_timers(Proxy *p, usec_t now) {
                         break;
                 case TIMER_MEMBER:
                 case TIMER_MEMBER_LMQ:
+                case TIMER_MEMBER_SOURCE:
                         member_timer(p, t, now);
                         break;
                 case TIMER_JOIN_REPEAT:

@@ -45,6 +45,9 @@ typedef struct ProxyStats {
                                              dropped by AcceptReportsWithoutRouterAlert=) */
         uint64_t alloc_failures;     /* a membership, group or route not created: out of memory */
         uint64_t effects_lost;       /* effects (sends, MFC changes, events) dropped: out of memory */
+        uint64_t sources_over_limit; /* a source list was full (256): the state fell back to forwarding
+                                        more (INCLUDE became EXCLUDE({}), an exclusion not recorded) */
+        uint64_t records_unknown;    /* IGMPv3 group records of an unknown type, skipped (RFC 3376 4.2.12) */
         usec_t last_refresh;         /* monotonic time the last cycle completed, 0 if none */
         usec_t last_upstream_query;  /* monotonic, 0 if never */
 } ProxyStats;

@@ -14,16 +14,25 @@
  *   none runs. A change of version cancels the pending answers and join
  *   retransmissions.
  * - Record types (RFC 3376 5): answers, refreshes and stall re-reports are
- *   current-state records (MODE_IS_EXCLUDE), batched into as few v3 reports
- *   as the MTU allows (4.2.16); joins and leaves are state-change records
- *   (CHANGE_TO_EXCLUDE / CHANGE_TO_INCLUDE), one group per report, sent once
- *   and retransmitted [Robustness] - 1 times at random within the Unsolicited
- *   Report Interval (5.1); a leave cancels the join's retransmissions and a
- *   join the leave's. v1/v2 joins and leaves repeat the same way.
+ *   current-state records of the merged state (IS_EX / IS_IN with its
+ *   sources; the any-source join is IS_EX {}), batched into as few v3
+ *   reports as the MTU allows (4.2.16); a change of the merged state is a
+ *   state-change report as the table of 5.1 says: a filter mode change is
+ *   TO_EX / TO_IN with the new list (a join to EXCLUDE, a leave from
+ *   EXCLUDE), a source list change ALLOW (new) + BLOCK (old) in one report
+ *   (a join to INCLUDE (A) is ALLOW (A), its leave BLOCK (A)). What is
+ *   pending is sent once and retransmitted [Robustness] - 1 times at random
+ *   within the Unsolicited Report Interval: the mode change as a whole, each
+ *   changed source on its own count; a further change sends at once what is
+ *   pending then (5.1's merge). v1/v2: only joins and leaves, repeated the
+ *   same way.
  * - Answers (RFC 2236 3, RFC 3376 5.2): v1/v2 (and v3 queries heard in an
  *   older mode): a random delay within Max Resp Time per group; v3: one
  *   interface timer for a general query, a group timer for a group-specific
  *   one, an earlier pending answer always stays. Max Resp Time 0 = at once.
+ *   A group-and-source-specific query is answered with IS_IN of the queried
+ *   sources the merged state wants (none: no answer), its sources added to
+ *   a pending one's (5.2 rules 3-5).
  * - Every report (any kind) restarts the group's Enabled=auto refresh
  *   deadline (UpGroup.refresh_timer, fired by refresh.c).
  *
@@ -49,6 +58,26 @@ static Effect *push_send(Proxy *p, EffectType type, in4_t group, uint8_t record)
         return e;
 }
 
+/* A v3 record with its sources (EFFECT_SOURCE effects after it). */
+static Effect *push_record(Proxy *p, EffectType type, in4_t group, uint8_t record, const in4_t *src, size_t n) {
+        Effect *e = push_send(p, type, group, record);
+        size_t head;
+
+        if (!e || p->up.report_version < 3 || n == 0)
+                return e;
+        head = p->n_effects - 1;
+        p->effects[head].n_sources = (uint16_t) n;
+        for (size_t k = 0; k < n; k++) {
+                Effect *s = effect_push(p, EFFECT_SOURCE);
+                if (!s)
+                        break;
+                s->vif = p->upstream;
+                s->group = group;
+                s->source = src[k];
+        }
+        return &p->effects[head]; /* the queue may have moved */
+}
+
 /* Something was reported for g now: its auto refresh is due IntervalSec later. */
 static void reported(Proxy *p, UpGroup *g, usec_t now) {
         g->last_report = now;
@@ -56,8 +85,13 @@ static void reported(Proxy *p, UpGroup *g, usec_t now) {
                 timerq_arm(&p->timers, &g->refresh_timer, now + p->cfg->refresh_interval);
 }
 
-/* The open v3 current-state report can take one more record now. */
-static bool batch_has_room(const Proxy *p, usec_t now) {
+/* Room for a v3 report's records: the MTU less the IP header and the report's own 8 bytes. */
+static size_t report_room(const Proxy *p) {
+        return p->up.mtu > IGMP_IP_HEADER_LEN + 8 ? p->up.mtu - IGMP_IP_HEADER_LEN - 8 : 0;
+}
+
+/* The open v3 current-state report can take one more record of this size now. */
+static bool batch_has_room(const Proxy *p, size_t bytes, usec_t now) {
         const UpstreamHost *u = &p->up;
         const Effect *e;
 
@@ -65,94 +99,222 @@ static bool batch_has_room(const Proxy *p, usec_t now) {
             u->batch_effect >= p->n_effects)
                 return false;
         e = &p->effects[u->batch_effect];
-        return e->type == EFFECT_SEND_REPORT && e->version == 3 && e->record == IGMP_MODE_IS_EXCLUDE && !e->more &&
-               u->batch_records < igmp_v3_report_capacity(u->mtu);
+        return e->type == EFFECT_SEND_REPORT && e->version == 3 && !e->more &&
+               (e->record == IGMP_MODE_IS_EXCLUDE || e->record == IGMP_MODE_IS_INCLUDE) &&
+               u->batch_bytes + bytes <= report_room(p) && u->batch_effect + 1 + e->n_sources == p->n_effects;
 }
 
+/* A current-state record of g (RFC 3376 5.2: IS_EX or IS_IN with the merged
+ * sources), batched with others into reports up to the MTU (4.2.16). */
 void upstream_report(Proxy *p, UpGroup *g, usec_t now) {
         UpstreamHost *u = &p->up;
-        bool join_batch = u->report_version == 3 && batch_has_room(p, now);
+        size_t bytes = igmp_v3_record_size(g->n_src);
+        bool join_batch = u->report_version == 3 && batch_has_room(p, bytes, now);
         Effect *e;
 
         if (join_batch)
                 p->effects[u->batch_effect].more = true;
-        e = push_send(p, EFFECT_SEND_REPORT, g->group, IGMP_MODE_IS_EXCLUDE);
+        e = push_record(p, EFFECT_SEND_REPORT, g->group, g->mode, g->src, g->n_src);
         if (!e)
                 return;
         p->stats.reports_sent++;
-        if (join_batch) {
-                u->batch_records++;
-        } else {
+        if (join_batch)
+                u->batch_bytes += bytes;
+        else {
                 p->stats.report_packets++;
                 u->batch_open = u->report_version == 3;
-                u->batch_records = 1;
+                u->batch_bytes = bytes;
                 u->batch_gen = p->effects_gen;
                 u->batch_time = now;
         }
-        u->batch_effect = p->n_effects - 1;
+        u->batch_effect = (size_t) (e - p->effects);
         reported(p, g, now);
 }
 
-/* One state-change message: a join (TO_EX / v1-v2 report) or a leave (TO_IN /
- * v2 leave; nothing in v1). */
-static void send_change(Proxy *p, UpGroup *g, uint8_t record, usec_t now) {
-        if (record == IGMP_CHANGE_TO_INCLUDE) {
-                if (p->up.report_version < 2)
-                        return; /* RFC 1112: no leave message */
-                if (push_send(p, EFFECT_SEND_LEAVE, g->group, record)) {
-                        p->stats.leaves_sent++;
-                        p->stats.report_packets++;
+/* ---- state changes (RFC 3376 5.1) ------------------------------------------------- */
+
+/* What the upstream router is told g is now: its state while joined, INCLUDE {} once left. */
+static bool up_wants(const UpGroup *g, in4_t a) {
+        bool listed = g->joined && in4_set_contains(g->src, g->n_src, a);
+
+        if (!g->joined)
+                return false;
+        return g->mode == IGMP_MODE_IS_EXCLUDE ? !listed : listed;
+}
+
+static bool change_pending(const UpGroup *g) {
+        return g->mode_left > 0 || g->n_chg > 0;
+}
+
+/* One state-change report with what is pending: the filter mode change
+ * (TO_EX / TO_IN with the current list), else the sources' ALLOW and BLOCK
+ * records; below v3 the join (report) or the leave. */
+static void send_pending(Proxy *p, UpGroup *g, usec_t now) {
+        EffectType t = g->joined ? EFFECT_SEND_REPORT : EFFECT_SEND_LEAVE;
+        _cleanup_(freep) in4_t *allow = NULL, *block = NULL;
+        size_t na = 0, nb = 0, w = 0;
+        Effect *e;
+
+        if (p->up.report_version < 3 || g->mode_left > 0) {
+                uint8_t rec = g->joined && g->mode == IGMP_MODE_IS_EXCLUDE ? IGMP_CHANGE_TO_EXCLUDE
+                                                                            : IGMP_CHANGE_TO_INCLUDE;
+                if (g->mode_left > 0)
+                        g->mode_left--;
+                if (p->up.report_version < 3) {
+                        g->n_chg = 0;
+                        rec = g->joined ? IGMP_CHANGE_TO_EXCLUDE : IGMP_CHANGE_TO_INCLUDE;
+                        if (!g->joined && p->up.report_version < 2)
+                                return; /* RFC 1112: no leave message */
                 }
+                e = push_record(p, t, g->group, rec, g->joined ? g->src : NULL, g->joined ? g->n_src : 0);
+        } else {
+                allow = malloc(g->n_chg * sizeof *allow);
+                block = malloc(g->n_chg * sizeof *block);
+                if (!allow || !block) {
+                        p->stats.alloc_failures++;
+                        g->n_chg = 0;
+                        return;
+                }
+                for (size_t k = 0; k < g->n_chg; k++) {
+                        UpSourceChange *c = &g->chg[k];
+                        if (up_wants(g, c->addr))
+                                allow[na++] = c->addr;
+                        else
+                                block[nb++] = c->addr;
+                        if (--c->left > 0)
+                                g->chg[w++] = *c;
+                }
+                g->n_chg = (uint16_t) w;
+                e = NULL;
+                if (na) {
+                        e = push_record(p, t, g->group, IGMP_ALLOW_NEW_SOURCES, allow, na);
+                        if (e && nb)
+                                e->more = true;
+                }
+                if (nb)
+                        e = push_record(p, t, g->group, IGMP_BLOCK_OLD_SOURCES, block, nb);
+        }
+        if (!e)
                 return;
-        }
-        if (push_send(p, EFFECT_SEND_REPORT, g->group, record)) {
+        p->stats.report_packets++;
+        if (g->joined) {
                 p->stats.reports_sent++;
-                p->stats.report_packets++;
                 reported(p, g, now);
-        }
+        } else
+                p->stats.leaves_sent++;
 }
 
 /* RFC 3376 5.1: [Robustness] - 1 retransmissions, each at a random time in
  * (0, Unsolicited Report Interval] after the previous one. */
-static void arm_retransmission(Proxy *p, UpGroup *g, usec_t now) {
-        timerq_arm(&p->timers, &g->repeat_timer, now + 1 + rng_below(&p->rng, p->cfg->unsolicited_report_interval));
+static void send_change(Proxy *p, UpGroup *g, usec_t now) {
+        send_pending(p, g, now);
+        if (change_pending(g))
+                timerq_arm(&p->timers, &g->repeat_timer,
+                           now + 1 + rng_below(&p->rng, p->cfg->unsolicited_report_interval));
+        else
+                timerq_disarm(&p->timers, &g->repeat_timer);
 }
 
-static void state_change(Proxy *p, UpGroup *g, uint8_t record, usec_t now) {
-        timerq_disarm(&p->timers, &g->repeat_timer);
-        g->change_record = record;
-        send_change(p, g, record, now);
-        g->repeats_left = p->cfg->robustness > 1 ? p->cfg->robustness - 1 : 0;
-        if (g->repeats_left > 0)
-                arm_retransmission(p, g, now);
+static unsigned transmissions(const Proxy *p) {
+        return MAX(p->cfg->robustness, 1U);
+}
+
+/* A change of the filter mode: its record is repeated, per-source records are superseded. */
+static void mode_change(Proxy *p, UpGroup *g) {
+        g->mode_left = (uint8_t) transmissions(p);
+        g->n_chg = 0;
+}
+
+/* Sources whose state changed get [Robustness] ALLOW/BLOCK transmissions. */
+static void source_changes(Proxy *p, UpGroup *g, const in4_t *a, size_t na, const in4_t *b, size_t nb) {
+        /* the symmetric difference of two sorted lists */
+        size_t i = 0, j = 0;
+
+        while (i < na || j < nb) {
+                in4_t x;
+                if (j >= nb || (i < na && a[i] < b[j]))
+                        x = a[i++];
+                else if (i >= na || b[j] < a[i])
+                        x = b[j++];
+                else {
+                        i++, j++;
+                        continue;
+                }
+                size_t k;
+                for (k = 0; k < g->n_chg && g->chg[k].addr != x; k++)
+                        ;
+                if (k == g->n_chg) {
+                        if (g->n_chg == g->cap_chg) {
+                                size_t cap = g->cap_chg ? 2 * g->cap_chg : 4;
+                                UpSourceChange *v = cap <= UINT16_MAX ? realloc(g->chg, cap * sizeof *v) : NULL;
+                                if (!v) {
+                                        /* cannot say it per source: say the whole state */
+                                        p->stats.alloc_failures++;
+                                        mode_change(p, g);
+                                        return;
+                                }
+                                g->chg = v;
+                                g->cap_chg = (uint16_t) cap;
+                        }
+                        g->n_chg++;
+                }
+                g->chg[k] = (UpSourceChange) { .addr = x, .left = (uint8_t) transmissions(p) };
+        }
 }
 
 /* Joins the group upstream unless it is joined already or the filters forbid
- * it. Returns true when it joined now. */
+ * it. Returns true when it joined now. INCLUDE {} -> INCLUDE (A) is ALLOW (A),
+ * -> EXCLUDE (B) is TO_EX (B). */
 bool upstream_join(Proxy *p, UpGroup *g, usec_t now) {
         if (g->joined || !group_upstream_allowed(p, g->group))
                 return false;
         g->joined = true;
         g->joined_at = now;
         p->n_joined++;
-        state_change(p, g, IGMP_CHANGE_TO_EXCLUDE, now);
+        if (p->up.report_version < 3 || g->mode == IGMP_MODE_IS_EXCLUDE || g->mode_left > 0)
+                mode_change(p, g);
+        else
+                source_changes(p, g, NULL, 0, g->src, g->n_src);
+        send_change(p, g, now);
         event_push(p, EVENT_UPSTREAM_JOINED, p->upstream, g->group, 0, (uint64_t) p->up.report_version);
         return true;
 }
 
+void upstream_changed(Proxy *p, UpGroup *g, uint8_t old_mode, const in4_t *old_src, size_t old_n, usec_t now) {
+        if (!g->joined || p->up.report_version < 3)
+                return; /* RFC 3376 7.2.1: v1/v2 hosts have no source lists to change */
+        if (old_mode != g->mode || g->mode_left > 0)
+                mode_change(p, g);
+        else
+                source_changes(p, g, old_src, old_n, g->src, g->n_src);
+        send_change(p, g, now);
+}
+
 /* Leaves the group upstream (send: a leave goes out and is retransmitted;
  * false when the upstream link is gone and nothing can be sent). Pending
- * answers and retransmissions stop whether it was joined or not. */
+ * answers and retransmissions stop whether it was joined or not. EXCLUDE ->
+ * INCLUDE {} is TO_IN ({}), INCLUDE (A) -> INCLUDE {} is BLOCK (A). */
 void upstream_leave(Proxy *p, UpGroup *g, bool send, usec_t now) {
         timerq_disarm(&p->timers, &g->repeat_timer);
         timerq_disarm(&p->timers, &g->response_timer);
         timerq_disarm(&p->timers, &g->refresh_timer);
-        if (!g->joined)
+        if (!g->joined) {
+                g->mode_left = 0;
+                g->n_chg = 0;
                 return;
+        }
         g->joined = false;
         p->n_joined--;
-        if (send && !p->shut_down)
-                state_change(p, g, IGMP_CHANGE_TO_INCLUDE, now);
+        if (send && !p->shut_down) {
+                if (p->up.report_version < 3 || g->mode == IGMP_MODE_IS_EXCLUDE || g->mode_left > 0)
+                        mode_change(p, g);
+                else
+                        source_changes(p, g, g->src, g->n_src, NULL, 0);
+                send_change(p, g, now);
+        } else {
+                g->mode_left = 0;
+                g->n_chg = 0;
+        }
         /* count: whether a leave went out; the journal tells the two apart. */
         event_push(p, EVENT_UPSTREAM_LEFT, p->upstream, g->group, 0, send ? 1 : 0);
 }
@@ -187,8 +349,11 @@ static void update_version(Proxy *p, in4_t by, usec_t now) {
         timerq_disarm(&p->timers, &p->up.answer_timer);
         while ((g = hash_next(&p->groups, &b, &it))) {
                 timerq_disarm(&p->timers, &g->response_timer);
-                if (g->joined)
+                if (g->joined) {
                         timerq_disarm(&p->timers, &g->repeat_timer);
+                        g->mode_left = 0;
+                        g->n_chg = 0;
+                }
         }
         event_push(p, EVENT_UPSTREAM_VERSION, p->upstream, 0, by, (uint64_t) v);
 }
@@ -263,6 +428,56 @@ static void note_querier(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now) 
         }
 }
 
+/* RFC 3376 5.2 rules 3-5: a group-and-source-specific query records its
+ * sources for the answer (added to those of one pending); a group-specific
+ * query, or one pending without sources, answers for the whole group. */
+static void record_queried_sources(Proxy *p, UpGroup *g, const IgmpMessage *m) {
+        bool pending = timer_armed(&g->response_timer);
+        size_t n;
+        in4_t *v;
+
+        if (m->n_sources == 0 || (pending && g->n_queried == 0)) {
+                g->n_queried = 0; /* the whole group */
+                return;
+        }
+        n = MIN((size_t) g->n_queried + m->n_sources, (size_t) SOURCES_MAX);
+        v = realloc(g->queried, n * sizeof *v);
+        if (!v) {
+                p->stats.alloc_failures++;
+                g->n_queried = 0; /* answer for the whole group instead */
+                return;
+        }
+        g->queried = v;
+        for (size_t k = g->n_queried; k < n; k++)
+                v[k] = igmp_query_source(m, (uint16_t) (k - g->n_queried));
+        g->n_queried = (uint16_t) in4_set_normalize(v, n);
+}
+
+/* The group's answer: its whole current state, or for a group-and-source-
+ * specific query IS_IN of the queried sources it wants (none: no answer). */
+static void answer_group(Proxy *p, UpGroup *g, usec_t now) {
+        size_t n = 0;
+
+        if (g->n_queried == 0 || p->up.report_version < 3) {
+                g->n_queried = 0;
+                upstream_report(p, g, now);
+                return;
+        }
+        for (size_t k = 0; k < g->n_queried; k++) {
+                bool listed = in4_set_contains(g->src, g->n_src, g->queried[k]);
+                if (g->mode == IGMP_MODE_IS_EXCLUDE ? !listed : listed)
+                        g->queried[n++] = g->queried[k];
+        }
+        g->n_queried = 0;
+        if (n == 0)
+                return;
+        if (push_record(p, EFFECT_SEND_REPORT, g->group, IGMP_MODE_IS_INCLUDE, g->queried, n)) {
+                p->stats.reports_sent++;
+                p->stats.report_packets++;
+                reported(p, g, now);
+        }
+}
+
 void upstream_on_query(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now) {
         UpstreamHost *u = &p->up;
         size_t b = 0;
@@ -281,8 +496,10 @@ void upstream_on_query(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now) {
                         return;
                 }
                 g = group_find(p, m->group);
-                if (g && g->joined)
+                if (g && g->joined) {
+                        record_queried_sources(p, g, m);
                         arm_group_answer(p, g, when);
+                }
                 return;
         }
         /* RFC 2236 3: each group its own random delay; a pending answer due
@@ -310,16 +527,12 @@ static void answer_all(Proxy *p, usec_t now) {
                 }
 }
 
+/* The group's state changed again meanwhile: that send re-armed or
+ * cancelled this timer, so what fires is always what is pending now. */
 static void retransmit(Proxy *p, UpGroup *g, usec_t now) {
-        bool leave = g->change_record == IGMP_CHANGE_TO_INCLUDE;
-
-        /* Stale: the group changed state again (that cancelled this timer) */
-        if (leave == g->joined)
-                return;
-        send_change(p, g, g->change_record, now);
-        if (g->repeats_left > 0 && --g->repeats_left > 0)
-                arm_retransmission(p, g, now);
-        else if (leave)
+        if (change_pending(g))
+                send_change(p, g, now);
+        if (!g->joined && !timer_armed(&g->repeat_timer))
                 group_maybe_free(p, g); /* the last leave went: nothing holds it */
 }
 
@@ -333,7 +546,7 @@ void upstream_timer(Proxy *p, Timer *t, usec_t now) {
         case TIMER_RESPONSE:
                 g = container_of(t, UpGroup, response_timer);
                 if (g->joined)
-                        upstream_report(p, g, now);
+                        answer_group(p, g, now);
                 break;
         case TIMER_UP_ANSWER:
                 answer_all(p, now);

@@ -7,6 +7,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 const ProxyStats *proxy_stats(const Proxy *p) {
         return &p->stats;
@@ -119,16 +120,33 @@ int proxy_foreach_member(const Proxy *p, in4_t group, ProxyMemberCallback cb, vo
                         continue;
                 for (int v = 0; v < PROXY_MAX_VIFS; v++) {
                         const Member *m = p->ifaces[v].used ? member_find(p, v, g->group) : NULL;
+                        _cleanup_(freep) ProxySourceInfo *src = NULL;
                         if (!m)
                                 continue;
+                        if (m->src.n > 0) {
+                                src = calloc(m->src.n, sizeof *src);
+                                if (!src)
+                                        return -ENOMEM;
+                        }
+                        for (size_t k = 0; k < m->src.n; k++)
+                                src[k] = (ProxySourceInfo) {
+                                        .source = m->src.v[k].addr,
+                                        .expires = m->src.v[k].expires,
+                                        .forwarded = m->listening && (m->mode == IGMP_MODE_IS_INCLUDE ||
+                                                                      m->src.v[k].expires != 0),
+                                };
                         ProxyMemberInfo info = {
                                 .vif = v,
                                 .group = m->group,
-                                .filter_mode = IGMP_MODE_IS_EXCLUDE,
-                                .expires = timer_armed(&m->timer) ? m->timer.when : 0,
-                                .compat_version = m->v1_until ? 1 : m->v2_until ? 2 : 3,
+                                .filter_mode = m->mode,
+                                .expires = m->mode == IGMP_MODE_IS_EXCLUDE && timer_armed(&m->timer) ? m->timer.when
+                                                                                                     : 0,
+                                .compat_version = m->v1_until > p->now ? 1 : m->v2_until > p->now ? 2 : 3,
                                 .listening = m->listening,
                                 .n_hosts = m->n_hosts,
+                                .untracked = m->untracked_until > p->now,
+                                .n_sources = m->src.n,
+                                .sources = src,
                         };
                         int r = cb(&info, userdata);
                         if (r < 0)
@@ -141,11 +159,11 @@ int proxy_foreach_member(const Proxy *p, in4_t group, ProxyMemberCallback cb, vo
 int proxy_group_upstream_state(const Proxy *p, in4_t group, uint8_t *ret_mode, in4_t *ret_sources, size_t max) {
         const UpGroup *g = group_find(p, group);
 
-        (void) ret_sources;
-        (void) max;
         if (!g)
                 return -ENOENT;
         if (ret_mode)
-                *ret_mode = g->out_mask ? IGMP_MODE_IS_EXCLUDE : IGMP_MODE_IS_INCLUDE;
-        return 0;
+                *ret_mode = g->mode;
+        for (size_t k = 0; k < g->n_src && k < max; k++)
+                ret_sources[k] = g->src[k];
+        return (int) g->n_src;
 }

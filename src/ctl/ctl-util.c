@@ -87,6 +87,24 @@ const char *fmt_rate(char *buf, size_t n, uint64_t bytes, usec_t span) {
         return buf;
 }
 
+/* Ends a listing: the read error if any, else the JSON document or the legend line. */
+int list_finish(JsonWriter *j, int r, const char *what, unsigned n, const char *noun) {
+        if (r < 0) {
+                json_writer_done(j);
+                return bus_failed(NULL, r, what);
+        }
+        if (arg_json != JSON_OFF) {
+                _cleanup_(freep) char *text = NULL;
+                json_end_array(j);
+                json_end_object(j);
+                text = json_steal(j);
+                return text ? print_json(text) : -ENOMEM;
+        }
+        if (arg_legend)
+                printf("\n%u %s%s listed.\n", n, noun, n == 1 ? "" : "s");
+        return 0;
+}
+
 int print_json(const char *text) {
         _cleanup_(freep) char *pretty = NULL;
 

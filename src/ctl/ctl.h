@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ctl.h - what igmpproxyctl's verbs (igmpproxyctl.c) share with its helpers
- * (ctl-util.c: formatting of times, sizes and rates; D-Bus calls and property
- * access with the tool's error reporting).
+ * ctl.h - what igmpproxyctl's verbs (igmpproxyctl.c, groups.c, doctor.c,
+ * monitor.c) share with its helpers (ctl-util.c: formatting of times, sizes
+ * and rates; D-Bus calls and property access with the tool's error reporting;
+ * the end of a listing).
  */
 #pragma once
 
@@ -43,6 +44,9 @@ const char *fmt_rate(char *buf, size_t n, uint64_t bytes, usec_t span);
 int not_reachable(const char *why);
 /* Prints a JSON document as --json asks (pretty or as is). */
 int print_json(const char *text);
+/* Ends a listing begun with {"KEY":[ in j (JSON) or a legend line: reports
+ * the read error r if any, else prints the document or "N NOUNs listed.". */
+int list_finish(JsonWriter *j, int r, const char *what, unsigned n, const char *noun);
 
 /* Reports a failed bus call (with the daemon's error when it sent one);
  * returns the exit status to use. */
@@ -56,5 +60,8 @@ int set_prop(sd_bus *bus, const char *path, const char *iface, const char *name,
 /* doctor.c: the "doctor" verb; bus may be NULL (no system bus). Returns 0 if
  * every check is ok (or could not be made), -EPROTO otherwise. */
 int verb_doctor(sd_bus *bus, int argc, char **argv);
+/* groups.c: the "groups" and "group GROUP" verbs. */
+int verb_groups(sd_bus *bus, int argc, char **argv);
+int verb_group(sd_bus *bus, int argc, char **argv);
 /* monitor.c: the "monitor" verb; runs until killed (or the bus goes away). */
 int verb_monitor(sd_bus *bus, int argc, char **argv);

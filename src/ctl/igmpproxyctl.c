@@ -104,134 +104,6 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
         return 0;
 }
 
-typedef struct Listener {
-        const char *iface;
-        uint32_t hosts;
-} Listener;
-
-typedef struct SourceRow {
-        const char *source;
-        uint64_t packets, bytes;
-} SourceRow;
-
-/* Ends a listing: the read error if any, else the JSON document or the legend line. */
-static int list_finish(JsonWriter *j, int r, const char *what, unsigned n, const char *noun) {
-        if (r < 0) {
-                json_writer_done(j);
-                return bus_failed(NULL, r, what);
-        }
-        if (arg_json != JSON_OFF) {
-                _cleanup_(freep) char *text = NULL;
-                json_end_array(j);
-                json_end_object(j);
-                text = json_steal(j);
-                return text ? print_json(text) : -ENOMEM;
-        }
-        if (arg_legend)
-                printf("\n%u %s%s listed.\n", n, noun, n == 1 ? "" : "s");
-        return 0;
-}
-
-static int verb_groups(sd_bus *bus, int argc, char **argv) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        usec_t now = now_monotonic();
-        JsonWriter j = {};
-        unsigned n = 0;
-        int r;
-
-        r = call(bus, BUS_PATH, BUS_INTERFACE, "ListGroups", &reply, "list groups");
-        if (r < 0)
-                return r;
-        if (arg_json != JSON_OFF) {
-                json_begin_object(&j);
-                json_key(&j, "Groups");
-                json_begin_array(&j);
-        } else if (arg_legend)
-                printf("%-15s %-10s %-22s %-15s %10s %9s %11s %s\n", "GROUP", "STATE", "LISTENERS", "SOURCE",
-                       "PACKETS", "BYTES", "AVG RATE", "JOINED");
-
-        r = sd_bus_message_enter_container(reply, 'a', "(ssa(su)a(stt)tt)");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "ssa(su)a(stt)tt")) > 0) {
-                const char *group, *state;
-                Listener ls[32];
-                SourceRow ss[64];
-                size_t nl = 0, ns = 0;
-                uint64_t joined, last;
-                char listeners[256] = "", b1[32], b2[32], b3[32], b4[48];
-
-                if ((r = sd_bus_message_read(reply, "ss", &group, &state)) < 0 ||
-                    (r = sd_bus_message_enter_container(reply, 'a', "(su)")) < 0)
-                        break;
-                while (nl < ELEMENTSOF(ls) &&
-                       (r = sd_bus_message_read(reply, "(su)", &ls[nl].iface, &ls[nl].hosts)) > 0)
-                        nl++;
-                if (r < 0 || (r = sd_bus_message_exit_container(reply)) < 0 ||
-                    (r = sd_bus_message_enter_container(reply, 'a', "(stt)")) < 0)
-                        break;
-                while (ns < ELEMENTSOF(ss) &&
-                       (r = sd_bus_message_read(reply, "(stt)", &ss[ns].source, &ss[ns].packets, &ss[ns].bytes)) > 0)
-                        ns++;
-                if (r < 0 || (r = sd_bus_message_exit_container(reply)) < 0 ||
-                    (r = sd_bus_message_read(reply, "tt", &joined, &last)) < 0 ||
-                    (r = sd_bus_message_exit_container(reply)) < 0)
-                        break;
-                n++;
-
-                if (arg_json != JSON_OFF) {
-                        json_begin_object(&j);
-                        json_key(&j, "Group");
-                        json_string(&j, group);
-                        json_key(&j, "State");
-                        json_string(&j, state);
-                        json_key(&j, "Listeners");
-                        json_begin_array(&j);
-                        for (size_t k = 0; k < nl; k++) {
-                                json_begin_object(&j);
-                                json_key(&j, "Interface");
-                                json_string(&j, ls[k].iface);
-                                json_key(&j, "Hosts");
-                                json_uint(&j, ls[k].hosts);
-                                json_end_object(&j);
-                        }
-                        json_end_array(&j);
-                        json_key(&j, "Sources");
-                        json_begin_array(&j);
-                        for (size_t k = 0; k < ns; k++) {
-                                json_begin_object(&j);
-                                json_key(&j, "Source");
-                                json_string(&j, ss[k].source);
-                                json_key(&j, "Packets");
-                                json_uint(&j, ss[k].packets);
-                                json_key(&j, "Bytes");
-                                json_uint(&j, ss[k].bytes);
-                                json_end_object(&j);
-                        }
-                        json_end_array(&j);
-                        json_key(&j, "JoinedUSec");
-                        json_uint(&j, joined);
-                        json_key(&j, "LastReportUSec");
-                        json_uint(&j, last);
-                        json_end_object(&j);
-                        continue;
-                }
-                for (size_t k = 0, o = 0; k < nl && o < sizeof listeners - 1; k++)
-                        o += (size_t) snprintf(listeners + o, sizeof listeners - o, "%s%s(%" PRIu32 ")",
-                                               k ? "," : "", ls[k].iface, ls[k].hosts);
-                /* One line per source; the first carries the group's columns. */
-                for (size_t k = 0; k < MAX(ns, (size_t) 1); k++) {
-                        usec_t span = joined && now > joined ? now - joined : 0;
-                        bool first = k == 0;
-                        printf("%-15s %-10s %-22s %-15s %10s %9s %11s %s\n", first ? group : "",
-                               first ? state : "", first ? (nl ? listeners : "-") : "", ns ? ss[k].source : "-",
-                               ns ? (snprintf(b1, sizeof b1, "%" PRIu64, ss[k].packets), b1) : "-",
-                               ns ? fmt_bytes(b2, sizeof b2, ss[k].bytes) : "-",
-                               ns ? fmt_rate(b3, sizeof b3, ss[k].bytes, span) : "-",
-                               first ? (joined ? fmt_ago(b4, sizeof b4, joined) : "-") : "");
-                }
-        }
-        return list_finish(&j, r, "read ListGroups()", n, "group");
-}
-
 static int verb_interfaces(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         JsonWriter j = {};
@@ -361,6 +233,7 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "status", 1, 1, verb_status },
         { "groups", 1, 1, verb_groups },
+        { "group", 2, 2, verb_group },
         { "interfaces", 1, 1, verb_interfaces },
         { "refresh", 1, 1, verb_simple },
         { "reload", 1, 1, verb_simple },
@@ -379,7 +252,10 @@ static void help(void) {
                "\n"
                "Commands:\n"
                "  status                 Show the daemon's state (default)\n"
-               "  groups                 List multicast groups, listeners and forwarded sources\n"
+               "  groups                 List multicast groups, listeners, forwarded sources and\n"
+               "                         the source filters other than any source\n"
+               "  group GROUP            Show one group: the filter reported upstream, and per\n"
+               "                         interface the filter mode, hosts, timers and sources\n"
                "  interfaces             List the interfaces in use\n"
                "  refresh                Send one refresh cycle upstream now\n"
                "  reload                 Re-read the configuration file\n"
@@ -396,8 +272,8 @@ static void help(void) {
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --json=pretty|short|off\n"
-               "                         JSON output (status, groups, interfaces, doctor,\n"
-               "                         monitor: one object a line)\n"
+               "                         JSON output (status, groups, group, interfaces,\n"
+               "                         doctor, monitor: one object a line)\n"
                "     --no-legend         Do not print the column headers and the footer\n"
                "     --no-pager          Accepted for compatibility; output is never paged\n"
                "\n"

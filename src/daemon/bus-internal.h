@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * bus-internal.h - what bus.c, bus-state.c and bus-logcontrol.c share. Not
- * for the rest of the daemon (bus.h is).
+ * bus-internal.h - what bus.c, bus-state.c, bus-members.c, bus-diag.c,
+ * bus-polkit.c and bus-logcontrol.c share. Not for the rest of the daemon
+ * (bus.h is).
  */
 #pragma once
 
 #include "bus.h"
+#include "json.h"
 #include "manager.h"
 
 #define MAX_SOURCES_PER_GROUP 64
@@ -65,6 +67,12 @@ int bus_diag_add(Manager *m, sd_bus *bus);
 void bus_emit_iface_changed(void *userdata, const char *ifname, IfaceRole role, bool in_service, const char *reason);
 void bus_emit_querier_changed(void *userdata, const char *ifname, in4_t querier, const char *state);
 void bus_emit_stream_rejected(void *userdata, in4_t source, in4_t group);
+/* bus-members.c: ListMemberships and GetMembership on BUS_PATH. */
+int bus_members_add(Manager *m, sd_bus *bus);
+/* bus-members.c: the keys "Upstream" (the filter reported upstream, null if
+ * the group is not known) and "Memberships" (per downstream interface) of
+ * group, written into the JSON object open in j (Describe). */
+void bus_members_json(Manager *m, JsonWriter *j, in4_t group);
 /* bus-polkit.c: polkit for the callers that are neither root nor the service
  * user. bus_polkit_authorized(): this message was authorized (consumes it). */
 int bus_polkit_add(sd_bus *bus);

@@ -2,8 +2,8 @@
 /*
  * bus-state.c - read-only snapshots of the manager's and the core's state
  * that the D-Bus face shares between its properties, ListGroups and
- * Describe (the JSON document). It changes nothing and answers no message:
- * bus.c does that.
+ * Describe (the JSON document; each group's filters in it come from
+ * bus-members.c). It changes nothing and answers no message: bus.c does that.
  */
 #include "bus-internal.h"
 
@@ -278,6 +278,7 @@ char *bus_describe_json(Manager *m) {
                 json_uint(&j, g->info.joined_at);
                 json_key(&j, "LastReportUSec");
                 json_uint(&j, g->info.last_report);
+                bus_members_json(m, &j, g->info.group);
                 json_end_object(&j);
         }
         json_end_array(&j);

@@ -2,7 +2,8 @@
 /*
  * bus.c - org.igmpproxy.Movistar (see bus.h, and man/org.igmpproxy.Movistar.5
  * for the API), the connection to the system bus and its return after dbus
- * restarts. org.freedesktop.LogControl1 and the access check: bus-logcontrol.c.
+ * restarts. org.freedesktop.LogControl1 and the access check: bus-logcontrol.c;
+ * the per-interface membership state (ListMemberships): bus-members.c.
  *
  * Access: everything is SD_BUS_VTABLE_UNPRIVILEGED so that sd-bus does not
  * apply its own CAP_SYS_ADMIN rule (the daemon runs as user igmpproxy with
@@ -498,6 +499,9 @@ static int bus_connect(Manager *m) {
         r = bus_diag_add(m, bus);
         if (r < 0)
                 return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to export the diagnosis members on %s: %m", BUS_PATH);
+        r = bus_members_add(m, bus);
+        if (r < 0)
+                return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to export the membership members on %s: %m", BUS_PATH);
         r = sd_bus_add_object_vtable(bus, NULL, LOG_PATH, LOG_INTERFACE, bus_log_control_vtable, m);
         if (r < 0)
                 return log_ctx_errno(BUS_LOG(m), r, NULL, "Failed to export %s: %m", LOG_PATH);

@@ -22,6 +22,7 @@ typedef struct Manager Manager;
 #define BUS_ERROR_NO_SUCH_INTERFACE "org.igmpproxy.Movistar.Error.NoSuchInterface"
 #define BUS_ERROR_CONFIG_REJECTED "org.igmpproxy.Movistar.Error.ConfigRejected"
 #define BUS_ERROR_INVALID_VALUE "org.igmpproxy.Movistar.Error.InvalidValue"
+#define BUS_ERROR_NO_SUCH_GROUP "org.igmpproxy.Movistar.Error.NoSuchGroup"
 
 /* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS honoured), exports
  * both objects and acquires the name, synchronously (call it before

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * manager-effects.c - carries out the Effect records the core returns:
- * IGMP packets onto the raw socket, MFC changes and counter reads through
+ * IGMP packets onto the raw socket (a query's or v3 report record's source
+ * list gathered from the EFFECT_SOURCE effects after it, v3 records of one
+ * packet over Effect.more), MFC changes and counter reads through
  * mroute.c, events into log lines (with journal fields) and notifier calls
  * (D-Bus signals); then re-arms the one timer for the core's next deadline
  * and refreshes STATUS=.
@@ -13,6 +15,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,72 +39,193 @@ static void send_failed(Manager *m, int r, const char *what, int vif, in4_t grou
                           in4_to_string(group, g), manager_vif_name(m, vif), m->send_errors);
 }
 
-/* An IGMPv3 report record (Effect.record, Effect.group): collected until the
- * record that ends the packet (more = false), then sent as one report with
- * all of them (the core sized it to the MTU). */
-static void send_v3_report(Manager *m, const Effect *e) {
-        uint8_t *buf;
-        size_t n;
-        int len, r;
+/* ---- sends --------------------------------------------------------------------- */
 
-        if (m->n_v3_records == m->cap_v3_records) {
-                size_t cap = m->cap_v3_records ? 2 * m->cap_v3_records : 64;
-                IgmpGroupRecord *a = realloc(m->v3_records, cap * sizeof *a);
-                if (!a) {
-                        m->n_v3_records = 0;
-                        log_error_errno(-ENOMEM, "Failed to assemble an IGMPv3 report: %m");
-                        return;
-                }
-                m->v3_records = a;
-                m->cap_v3_records = cap;
+/* A query or v3 record with Effect.n_sources > 0 heads a chain: its sources are the
+ * EFFECT_SOURCE effects right after it. How many there are, at most want: fewer if the core
+ * lost some (out of memory; the core counts them, check_memory() says so). */
+static size_t chain_count(Manager *m, size_t head, size_t want) {
+        const Effect *s;
+        size_t k = 0;
+
+        while (k < want && (s = proxy_effect(m->proxy, head + 1 + k)) && s->type == EFFECT_SOURCE)
+                k++;
+        return k;
+}
+
+static void chain_copy(Manager *m, size_t head, size_t n, in4_t *out) {
+        for (size_t k = 0; k < n; k++)
+                out[k] = proxy_effect(m->proxy, head + 1 + k)->source;
+}
+
+/* Makes room for need elements of size elem in *p (capacity *cap). */
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+        size_t c = *cap ? *cap : 64;
+        void *a;
+
+        if (need <= *cap)
+                return 0;
+        while (c < need)
+                c *= 2;
+        a = realloc(*p, c * elem);
+        if (!a)
+                return -ENOMEM;
+        *p = a;
+        *cap = c;
+        return 0;
+}
+
+/* Sends one built message on the effect's VIF; -vv: one line, extra says what more it held. */
+static void send_packet(Manager *m, int vif, const char *what, uint8_t version, in4_t group, in4_t dst,
+                        const uint8_t *buf, size_t len, const char *extra) {
+        int r = igmp_socket_send(m->fd, m->vifs[vif].ifindex, m->vifs[vif].addr, dst, buf, len);
+
+        if (log_trace_packets) {
+                char d[IN4_STRLEN], g[IN4_STRLEN];
+                log_debug("Sent IGMPv%u %s for %s to %s on %s%s%s", version, what, in4_to_string(group, g),
+                          in4_to_string(dst, d), m->vifs[vif].name, extra, r < 0 ? " (failed)" : "");
         }
-        m->v3_records[m->n_v3_records++] = (IgmpGroupRecord) { .type = e->record, .group = e->group };
-        if (e->more && e->type == EFFECT_SEND_REPORT)
-                return;
-        n = m->n_v3_records;
+        if (r < 0)
+                send_failed(m, r, what, vif, group);
+}
+
+/* The IGMPv3 report assembled so far (records of Effect.more chains, with their sources): one
+ * packet to 224.0.0.22 (RFC 3376 4.2.14), sized to the MTU by the core. Called at the record
+ * with more = false, and for a packet cut short by lost effects (a record for another VIF, the
+ * end of the batch): what came is sent. */
+static void v3_report_flush(Manager *m) {
+        size_t n = m->n_v3_records, n_src = 0, size = 8;
+        int vif = m->v3_vif, len;
+        const IgmpGroupRecord *last;
+        char extra[128];
+        uint8_t *buf;
+
         m->n_v3_records = 0;
-        buf = malloc(8 + 8 * n);
+        m->n_v3_sources = 0;
+        if (n == 0 || vif < 0 || vif >= PROXY_MAX_VIFS || !m->vifs[vif].active)
+                return;
+        for (size_t k = 0; k < n; k++) {
+                IgmpGroupRecord *r = &m->v3_records[k];
+
+                r->sources = r->n_sources ? m->v3_sources + n_src : NULL;
+                n_src += r->n_sources;
+                size += igmp_v3_record_size(r->n_sources);
+        }
+        buf = malloc(size);
         if (!buf) {
                 log_error_errno(-ENOMEM, "Failed to build an IGMPv3 report: %m");
                 return;
         }
-        len = igmp_build_v3_report(buf, 8 + 8 * n, m->v3_records, n);
+        len = igmp_build_v3_report(buf, size, m->v3_records, n);
         if (len < 0) {
                 log_error_errno(len, "Failed to build IGMPv3 report: %m");
                 free(buf);
                 return;
         }
-        r = igmp_socket_send(m->fd, m->vifs[e->vif].ifindex, m->vifs[e->vif].addr, IN4_IGMPV3_ROUTERS, buf,
-                             (size_t) len);
+        last = &m->v3_records[n - 1];
+        (void) snprintf(extra, sizeof extra, ", %zu record(s), %zu source(s), last record type %u", n, n_src,
+                        last->type);
+        send_packet(m, vif, "report", 3, last->group, IN4_IGMPV3_ROUTERS, buf, (size_t) len, extra);
         free(buf);
-        if (log_trace_packets) {
-                char g[IN4_STRLEN];
-                log_debug("Sent IGMPv3 report, %zu record(s), last %u for %s, on %s%s", n, e->record,
-                          in4_to_string(e->group, g), m->vifs[e->vif].name, r < 0 ? " (failed)" : "");
-        }
-        if (r < 0)
-                send_failed(m, r, "report", e->vif, e->group);
 }
 
-static void apply_send(Manager *m, const Effect *e) {
+/* An IGMPv3 report record (Effect.record, Effect.group, its sources in the chain after it at
+ * index i): collected until the record that ends the packet (more = false). */
+static void v3_report_add(Manager *m, size_t i, const Effect *e) {
+        size_t n = chain_count(m, i, e->n_sources);
+
+        if (m->n_v3_records > 0 && m->v3_vif != e->vif)
+                v3_report_flush(m);
+        if (e->n_sources > 0 && n == 0) {
+                /* Its whole source list was lost: sent without it the record would say
+                 * something else (TO_IN({}) is a leave, TO_EX({}) a join of every source). */
+                if (log_trace_packets) {
+                        char g[IN4_STRLEN];
+                        log_debug("Not sending the IGMPv3 record type %u for %s: its %u source(s) were lost",
+                                  e->record, in4_to_string(e->group, g), e->n_sources);
+                }
+        } else if (grow((void **) &m->v3_records, &m->cap_v3_records, m->n_v3_records + 1, sizeof(IgmpGroupRecord)) < 0 ||
+                   grow((void **) &m->v3_sources, &m->cap_v3_sources, m->n_v3_sources + n, sizeof(in4_t)) < 0) {
+                m->n_v3_records = m->n_v3_sources = 0;
+                log_error_errno(-ENOMEM, "Failed to assemble an IGMPv3 report: %m");
+                return;
+        } else {
+                chain_copy(m, i, n, m->v3_sources + m->n_v3_sources);
+                m->n_v3_sources += n;
+                m->v3_records[m->n_v3_records++] = (IgmpGroupRecord) {
+                        .type = e->record, .group = e->group, .n_sources = (uint16_t) n };
+                m->v3_vif = e->vif;
+        }
+        if (!e->more)
+                v3_report_flush(m);
+}
+
+/* A query; a v3 one may carry the S flag and a source list (the chain after it at index i).
+ * v1/v2 queries have neither: a chain after one is skipped. */
+static void send_query(Manager *m, size_t i, const Effect *e) {
+        uint8_t small[64], *buf = small;
+        size_t n = 0, size = sizeof small;
+        bool s_flag = e->version == 3 && e->s_flag;
+        in4_t *src = NULL;
+        const char *what = e->group ? "group-specific query" : "general query";
+        char extra[64] = "";
+        int len;
+
+        if (e->version == 3 && e->n_sources > 0) {
+                n = chain_count(m, i, e->n_sources);
+                if (n == 0) {
+                        /* Without its sources it would be another question (about the whole
+                         * group): not sent. */
+                        if (log_trace_packets) {
+                                char g[IN4_STRLEN];
+                                log_debug("Not sending the IGMPv3 query for %s: its %u source(s) were lost",
+                                          in4_to_string(e->group, g), e->n_sources);
+                        }
+                        return;
+                }
+                size = 12 + 4 * n;
+                src = malloc(n * sizeof *src);
+                buf = malloc(size);
+                if (!src || !buf) {
+                        log_error_errno(-ENOMEM, "Failed to build an IGMPv3 query: %m");
+                        goto out;
+                }
+                chain_copy(m, i, n, src);
+                what = "group-and-source-specific query";
+        }
+        len = igmp_build_query_sources(buf, size, e->version, e->group, e->max_resp, e->qrv, e->qqi, s_flag, src, n);
+        if (len < 0) {
+                log_error_errno(len, "Failed to build IGMP %s: %m", what);
+                goto out;
+        }
+        if (e->version == 3)
+                (void) snprintf(extra, sizeof extra, ", %zu source(s)%s", n, s_flag ? ", S flag" : "");
+        send_packet(m, e->vif, what, e->version, e->group, e->dst, buf, (size_t) len, extra);
+out:
+        free(src);
+        if (buf != small)
+                free(buf);
+}
+
+/* The send effect at index i (its source chain, if any, follows it). */
+static void apply_send(Manager *m, size_t i, const Effect *e) {
         uint8_t buf[64];
         in4_t dst;
-        int len, r;
+        int len;
         const char *what;
 
         if (e->vif < 0 || e->vif >= PROXY_MAX_VIFS || !m->vifs[e->vif].active)
                 return;
         if ((e->type == EFFECT_SEND_REPORT || e->type == EFFECT_SEND_LEAVE) && e->version == 3) {
-                send_v3_report(m, e);
+                v3_report_add(m, i, e);
                 return;
         }
         switch (e->type) {
         case EFFECT_SEND_QUERY:
-                len = igmp_build_query(buf, sizeof buf, e->version, e->group, e->max_resp, e->qrv, e->qqi);
-                dst = e->dst;
-                what = e->group ? "group-specific query" : "general query";
-                break;
+                send_query(m, i, e);
+                return;
         case EFFECT_SEND_REPORT:
+                /* v1/v2: any-source, a source chain after it is skipped. */
                 len = igmp_build_report(buf, sizeof buf, e->version, e->group);
                 dst = igmp_report_destination(e->version, e->group);
                 what = "report";
@@ -120,14 +244,7 @@ static void apply_send(Manager *m, const Effect *e) {
                 log_error_errno(len, "Failed to build IGMP %s: %m", what);
                 return;
         }
-        r = igmp_socket_send(m->fd, m->vifs[e->vif].ifindex, m->vifs[e->vif].addr, dst, buf, (size_t) len);
-        if (log_trace_packets) {
-                char d[IN4_STRLEN], g[IN4_STRLEN];
-                log_debug("Sent IGMPv%u %s for %s to %s on %s%s", e->version, what, in4_to_string(e->group, g),
-                          in4_to_string(dst, d), m->vifs[e->vif].name, r < 0 ? " (failed)" : "");
-        }
-        if (r < 0)
-                send_failed(m, r, what, e->vif, e->group);
+        send_packet(m, e->vif, what, e->version, e->group, dst, buf, (size_t) len, "");
 }
 
 static void apply_mfc(Manager *m, const Effect *e) {
@@ -158,9 +275,8 @@ typedef struct StatsCtx {
         usec_t now;
 } StatsCtx;
 
-/* Every route of the table, whatever it arrives on (the upstream, or a
- * downstream link with a sender): the kernel holds one per (S,G), and the
- * core ignores those it does not know. */
+/* Every route, whatever it arrives on (upstream, or a downstream sender's
+ * link): one per (S,G) in the kernel; the core ignores those it does not know. */
 static void on_route_stats(void *userdata, in4_t source, in4_t group, int iif, uint64_t packets, uint64_t idle) {
         StatsCtx *c = userdata;
 
@@ -272,6 +388,7 @@ static void apply_event(Manager *m, const Effect *e) {
         /* Route events on a downstream VIF are about a host sending there (RFC 4605 4.2). */
         bool sender = e->vif >= 0 && e->vif < PROXY_MAX_VIFS && m->vifs[e->vif].active &&
                       m->vifs[e->vif].role == ROLE_DOWNSTREAM;
+        const char *on = sender ? ", a sender on " : "", *on_if = sender ? ctx.interface : "";
 
         in4_to_string(e->group, g);
         in4_to_string(e->source, s);
@@ -314,21 +431,14 @@ static void apply_event(Manager *m, const Effect *e) {
                 break;
         case EVENT_ROUTE_ADDED:
                 ctx.message_id = MSG_ROUTE_ADDED;
-                if (sender)
-                        log_ctx(LOG_INFO, &ctx, "Forwarding %s from %s, a sender on %s", g, s, ctx.interface);
-                else
-                        log_ctx(LOG_INFO, &ctx, "Forwarding %s from %s", g, s);
+                log_ctx(LOG_INFO, &ctx, "Forwarding %s from %s%s%s", g, s, on, on_if);
                 break;
         case EVENT_ROUTE_REMOVED:
-                if (sender)
-                        log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s, a sender on %s", g, s, ctx.interface);
-                else
-                        log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s", g, s);
+                log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s%s%s", g, s, on, on_if);
                 break;
         case EVENT_ROUTE_REJECTED:
-                if (sender) {
-                        /* Not the upstream's AltNet= business: no StreamRejected, no RejectedStreams. */
-                        log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s, a sender on %s: %s", g, s, ctx.interface,
+                if (sender) { /* not the upstream's AltNet= business: no StreamRejected */
+                        log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s%s%s: %s", g, s, on, on_if,
                                 e->count == ROUTE_REJECT_LIMIT ? "MaxGroupsPerInterface= routes of senders there already"
                                                                : "source outside the interface's subnet");
                         break;
@@ -392,6 +502,16 @@ static void apply_event(Manager *m, const Effect *e) {
                         log_ctx(LOG_NOTICE, &ctx, "%s: no older querier any more, reporting in IGMPv%" PRIu64,
                                 ctx.interface, e->count);
                 break;
+        case EVENT_OLDER_QUERIER:
+                /* RFC 3376 7.3.1: the querier must use the lowest version on the
+                 * link, which should be configured; the core follows it and we warn.
+                 * Said when it starts (the core pushes it once per appearance). */
+                ctx.igmp_version = (int) e->count;
+                log_ctx(LOG_WARNING, &ctx,
+                        "%s: IGMPv%" PRIu64 " querier %s heard: our queries there are IGMPv%" PRIu64
+                        " while it is present (set [Querier] Version= to match the link's oldest router)",
+                        ctx.interface, e->count, s, e->count);
+                break;
         default:
                 break;
         }
@@ -441,7 +561,11 @@ void manager_apply_effects(Manager *m) {
                 case EFFECT_SEND_QUERY:
                 case EFFECT_SEND_REPORT:
                 case EFFECT_SEND_LEAVE:
-                        apply_send(m, &e);
+                        apply_send(m, i, &e);
+                        break;
+                case EFFECT_SOURCE:
+                        /* Read by the query or record it follows; or an orphan whose head
+                         * was lost, or after a v1/v2 send: nothing to do. */
                         break;
                 case EFFECT_MFC_SET:
                 case EFFECT_MFC_DEL:
@@ -457,6 +581,8 @@ void manager_apply_effects(Manager *m) {
                         break;
                 }
         }
+        /* A v3 report whose closing record was lost: what came is sent. */
+        v3_report_flush(m);
         proxy_effects_clear(m->proxy);
         check_memory(m);
         /* The core has no event for a querier no longer heard: it shows at the

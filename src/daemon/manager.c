@@ -62,7 +62,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* -vv: one line per IGMP packet received. */
 static void trace_packet(int ifindex, const IpInfo *ip, const IgmpMessage *msg) {
-        char ifname[IF_NAMESIZE] = "?", a[IN4_STRLEN], g[IN4_STRLEN];
+        char ifname[IF_NAMESIZE] = "?", a[IN4_STRLEN], g[IN4_STRLEN], extra[48] = "";
         const char *what;
 
         switch (msg->type) {
@@ -80,10 +80,15 @@ static void trace_packet(int ifindex, const IpInfo *ip, const IgmpMessage *msg) 
         default:
                 what = "message";
         }
+        if (msg->type == IGMP_TYPE_QUERY && msg->version == 3)
+                (void) snprintf(extra, sizeof extra, ", %u source(s)%s", msg->n_sources,
+                                msg->s_flag ? ", S flag" : "");
+        else if (msg->type == IGMP_TYPE_V3_REPORT)
+                (void) snprintf(extra, sizeof extra, ", %u record(s)", msg->n_records);
         (void) if_indextoname((unsigned) ifindex, ifname);
-        log_debug("Received IGMPv%u %s for %s from %s on %s (TTL %u%s)", msg->version, what,
+        log_debug("Received IGMPv%u %s for %s from %s on %s (TTL %u%s%s)", msg->version, what,
                   in4_to_string(msg->group, g), in4_to_string(ip->src, a), ifname, ip->ttl,
-                  ip->router_alert ? ", Router Alert" : "");
+                  ip->router_alert ? ", Router Alert" : "", extra);
 }
 
 static void handle_packet(Manager *m, const uint8_t *buf, size_t len, int ifindex, usec_t now) {
@@ -292,6 +297,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->watchdog_source);
         free(m->status);
         free(m->v3_records);
+        free(m->v3_sources);
         free(m->reload_error);
         sd_event_source_unref(m->timer_source);
         proxy_free(m->proxy);

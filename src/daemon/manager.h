@@ -115,9 +115,14 @@ typedef struct Manager {
         uint64_t send_errors;
         usec_t last_send_error_log;
         /* the IGMPv3 report being assembled from the core's record effects
-         * (Effect.more: the next record belongs to the same packet) */
+         * (Effect.more: the next record belongs to the same packet) on VIF
+         * v3_vif; the records' sources, in record order, in v3_sources (their
+         * .sources pointers are set when the packet is built) */
         IgmpGroupRecord *v3_records;
         size_t n_v3_records, cap_v3_records;
+        in4_t *v3_sources;
+        size_t n_v3_sources, cap_v3_sources;
+        int v3_vif;
         sd_bus *bus;               /* NULL: running without D-Bus (bus.c) */
         sd_event_source *bus_retry; /* joining the bus again (bus.c), NULL if not pending */
         unsigned bus_retry_n;      /* attempts since the bus was lost or first failed */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test-completions.sh SRCDIR - the shell completions load in a fresh bash with no error, with and
 # without bash-completion's helpers, and complete what they promise: igmpproxyctl's verbs (all
-# the verbs its --help lists), --json= values, workaround modes and log levels; igmpproxy's
+# the verbs its --help lists), --json= values, workaround modes and log levels, the group addresses
+# of 'igmpproxyctl --no-legend groups' after 'group' (a stand-in igmpproxyctl first in PATH); igmpproxy's
 # options (all the long options its --help lists) and --log-target= values. zsh files: parsed by
 # zsh -n when zsh is installed. TAP output.
 SRC=${1:?usage: test-completions.sh SRCDIR [IGMPPROXYCTL IGMPPROXY]}
@@ -69,6 +70,31 @@ for with in "${modes[@]}"; do
         expect "igmpproxyctl --json=short <TAB>: verbs after an option" igmpproxyctl.bash "igmpproxyctl --json=short " monitor status
         expect "igmpproxyctl workaround <TAB>" igmpproxyctl.bash "igmpproxyctl workaround " on off auto
         expect "igmpproxyctl log-level <TAB>" igmpproxyctl.bash "igmpproxyctl log-level " emerg alert crit err warning notice info debug
+        # group <TAB>: the first column of the group rows of 'igmpproxyctl --no-legend groups', not
+        # the filter lines under them; a stand-in igmpproxyctl prints what the real one would.
+        mkdir -p "$TMP/bin"
+        cat >"$TMP/bin/igmpproxyctl" <<'EOF2'
+#!/bin/sh
+[ "$1 $2" = "--no-legend groups" ] || exit 2
+printf '%s\n' '239.0.5.185     joined     vlan10(1)              198.18.0.1            2480    222.9K   36.8kbit/s 49.6s ago' \
+        '239.0.5.188     joined     vlan10(1)              -                        -         -           - 2.0s ago' \
+        '                           vlan10: include {198.18.0.1}'
+EOF2
+        chmod +x "$TMP/bin/igmpproxyctl"
+        PATH="$TMP/bin:$PATH" expect "igmpproxyctl group <TAB>: the daemon's groups" igmpproxyctl.bash "igmpproxyctl group " \
+                239.0.5.185 239.0.5.188
+        out=$(PATH="$TMP/bin:$PATH" complete_line "$with" "$SRC/completions/igmpproxyctl.bash" "igmpproxyctl group ")
+        if [ "$(wc -l <<<"$out")" = 2 ]; then
+                ok "$tag: igmpproxyctl group <TAB>: only the two groups"
+        else
+                notok "$tag: igmpproxyctl group <TAB>: only the two groups (got: $(tr '\n' ' ' <<<"$out"))"
+        fi
+        out=$(PATH=/nonexistent:/usr/bin:/bin complete_line "$with" "$SRC/completions/igmpproxyctl.bash" "igmpproxyctl group ")
+        if [ -z "$out" ] && [ ! -s "$TMP/err" ]; then
+                ok "$tag: igmpproxyctl group <TAB> with no igmpproxyctl to ask: nothing, no error"
+        else
+                notok "$tag: igmpproxyctl group <TAB> with no igmpproxyctl to ask: nothing, no error (got: $out; $(cat "$TMP/err"))"
+        fi
         expect "igmpproxyctl --<TAB>" igmpproxyctl.bash "igmpproxyctl --" --help --version --json= --no-legend --no-pager
         longs=(--help --version --no-daemon --verbose --debug --test-config --log-target= --no-bus)
         if [ -x "$DAEMON" ]; then

@@ -11,7 +11,8 @@
 #
 # API: bus_start / bus_wait_name [TIMEOUT_S] / B ARGS (busctl --system, 5 s timeout) /
 #      bus_nobody CMD... (CMD as uid/gid 65534) / bus_error_name CMD...: the D-Bus error name of
-#      a dbus-send call, "OK" if it succeeded (full text: bus_error_text).
+#      a dbus-send call (a method without arguments, or "call METHOD TYPE:ARG" with one), "OK"
+#      if it succeeded (full text: bus_error_text).
 
 BUS_NAME=org.igmpproxy.Movistar
 BUS_PATH=/org/igmpproxy/Movistar
@@ -112,7 +113,7 @@ bus_nobody() {
         setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
 
-# bus_error_name [--nobody] METHOD|set PROP TYPE:VALUE|setlog PROP TYPE:VALUE
+# bus_error_name [--nobody] METHOD|call METHOD TYPE:ARG|set PROP TYPE:VALUE|setlog PROP TYPE:VALUE
 bus_error_name() {
         local pre=() out
         if [ "$1" = --nobody ]; then
@@ -126,6 +127,8 @@ bus_error_name() {
         setlog) out=$(timeout 10 "${pre[@]}" dbus-send --system --print-reply --reply-timeout=5000 \
                         --dest="$BUS_NAME" /org/freedesktop/LogControl1 org.freedesktop.DBus.Properties.Set \
                         string:org.freedesktop.LogControl1 "string:$2" "variant:$3" 2>&1) ;;
+        call) out=$(timeout 10 "${pre[@]}" dbus-send --system --print-reply --reply-timeout=5000 \
+                        --dest="$BUS_NAME" "$BUS_PATH" "$BUS_IFACE.$2" "$3" 2>&1) ;;
         *) out=$(timeout 10 "${pre[@]}" dbus-send --system --print-reply --reply-timeout=5000 \
                         --dest="$BUS_NAME" "$BUS_PATH" "$BUS_IFACE.$1" 2>&1) ;;
         esac

@@ -15,7 +15,9 @@
 # API:
 #   frr_start VERSION [QUERY_INTERVAL_S [MAX_RESP_DS]]   zebra + pimd, "ip igmp" on up0
 #       (query interval default 2 s, max response time default 10 ds = 1 s); waits (bounded)
-#       until pimd lists up0 as an IGMP interface and is its querier.
+#       until pimd lists up0 as an IGMP interface and is its querier. Elsewhere than on up0 in
+#       UP: FRR_ROLE (namespace role, default up), FRR_IFACE (default up0) and FRR_ADDR (its
+#       address there, default 198.18.0.1).
 #   frr_stop                      stops pimd then zebra (by PID)
 #   frr_vtysh CMD...              runs vtysh -c CMD ... against this run's daemons
 #   frr_groups                    prints "GROUP VERSION" per group FRR lists on up0
@@ -66,7 +68,7 @@ frr_daemon() {
         local name=$1
         shift
         # shellcheck disable=SC2016
-        lab_bg up "$FRR_DIR/$name.out" unshare -m sh -c '
+        lab_bg "${FRR_ROLE:-up}" "$FRR_DIR/$name.out" unshare -m sh -c '
                 d=$1; shift
                 mount --make-rprivate / &&
                 mount --bind "$d/etc" /etc/frr &&
@@ -98,7 +100,7 @@ frr_start() {
 frr defaults traditional
 hostname ipx-up
 !
-interface up0
+interface ${FRR_IFACE:-up0}
  ip igmp
  ip igmp version $version
  ip igmp query-max-response-time $mrt
@@ -115,17 +117,17 @@ EOF
         frr_daemon pimd
         FRR_PIMD_PID=$LAB_LAST_PID
         frr_wait_file "$FRR_DIR/run/pimd.vty" 10 || lab_bail "FRR pimd did not start ($(cat "$FRR_DIR/pimd.out"))"
-        local i out=
+        local i out='' addr=${FRR_ADDR:-198.18.0.1}
         for ((i = 0; i < 100; i++)); do
                 out=$(frr_vtysh 'show ip igmp interface' 2>&1)
-                if grep -Eq "^up0 +up +198\.18\.0\.1 +$version +local" <<<"$out"; then
-                        pass "FRR pimd (IGMPv$version querier, query interval ${qi}s, max resp ${mrt}ds) up on up0"
+                if grep -Eq "^${FRR_IFACE:-up0} +up +${addr//./\\.} +$version +local" <<<"$out"; then
+                        pass "FRR pimd (IGMPv$version querier, query interval ${qi}s, max resp ${mrt}ds) up on ${FRR_IFACE:-up0}"
                         return 0
                 fi
                 sleep 0.1
         done
         diag "$out"
-        lab_bail "FRR pimd is not the IGMPv$version querier on up0 within 10 s"
+        lab_bail "FRR pimd is not the IGMPv$version querier on ${FRR_IFACE:-up0} within 10 s"
 }
 
 frr_stop() {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# test-ctl.sh - igmpproxyctl (every verb, tables and JSON, exit codes, daemon not running, daemon
-# running without its bus name: exit 3 and 4, in PID namespaces of their own) and
+# test-ctl.sh - igmpproxyctl (every verb, tables and JSON, group G and its errors, exit codes,
+# daemon not running, daemon running without its bus name: exit 3 and 4, in PID namespaces of
+# their own) and
 # hooks/igmpproxy-dispatcher run the way NetworkManager ($1 $2) and networkd-dispatcher ($IFACE,
 # $STATE) run it, against the real daemon in the netns lab on a private system-like bus:
 # an interface named in the configuration that appears later is taken into service by the hook
@@ -46,6 +47,7 @@ CTL_ALONE=1 ctl_rc 3 "status with no daemon: exit 3" status
 check "one line: igmpproxy is not running (...)" test "$(cat "$LAB_TMP/ctl.out")" = \
         "igmpproxy is not running (org.igmpproxy.Movistar not on the system bus)"
 CTL_ALONE=1 ctl_rc 3 "groups with no daemon: exit 3" groups
+CTL_ALONE=1 ctl_rc 3 "group G with no daemon: exit 3" group "$G"
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=$LAB_TMP/nonexistent CTL_ALONE=1 ctl_rc 3 "no system bus at all: exit 3" status
 check "... igmpproxy is not running (cannot connect to the system bus: ...)" \
         grep -q "^igmpproxy is not running (cannot connect to the system bus: " "$LAB_TMP/ctl.out"
@@ -124,6 +126,22 @@ assert t.count("\n") == 1 and g["Group"] == os.environ["G"] and g["State"] == "j
 assert g["Listeners"] == [{"Interface": "vlan10", "Hosts": 1}]
 assert g["Sources"][0]["Source"] == "198.18.0.1" and g["Sources"][0]["Packets"] > 50 and g["Sources"][0]["Bytes"] > 0
 PY
+ctl_rc 0 "group $G" group "$G"
+check "group: joined, upstream any source, vlan10 any source with 1 host (an IGMPv2 deco)" sh -c \
+        "grep -Eq '^ +State: joined ' '$LAB_TMP/ctl.out' && grep -Eq '^ +Upstream: any source$' '$LAB_TMP/ctl.out' && grep -Eq '^ +vlan10: any source, 1 host, IGMPv2 host present, ' '$LAB_TMP/ctl.out'"
+ctl_rc 0 "group --json=pretty" --json=pretty group "$G"
+check_py "group --json=pretty: one object with Upstream and Memberships" <<'PY'
+import json, os
+g = json.load(open(os.environ["LAB_TMP"] + "/ctl.out"))
+print(g["Upstream"], g["Memberships"])
+assert g["Group"] == os.environ["G"] and g["Upstream"] == {"Mode": "exclude", "Sources": []}
+assert [(m["Interface"], m["Mode"], m["CompatVersion"]) for m in g["Memberships"]] == [("vlan10", "exclude", 2)]
+PY
+ctl_rc 1 "group 239.0.5.199 (nobody asked for it): exit 1" group 239.0.5.199
+check "one line: the daemon says the group is not known" sh -c \
+        "test \$(wc -l <'$LAB_TMP/ctl.out') = 1 && grep -q 'Group 239.0.5.199 is not known' '$LAB_TMP/ctl.out'"
+ctl_rc 2 "group 198.18.0.1 (not multicast): refused locally, exit 2" group 198.18.0.1
+ctl_rc 2 "group without an address: exit 2" group
 ctl_rc 0 "interfaces" interfaces
 check "interfaces table: vlan2 upstream, vlan10 downstream querier, legend" sh -c \
         "grep -Eq ' vlan2 +upstream +198.18.0.2 ' '$LAB_TMP/ctl.out' && grep -Eq ' vlan10 +downstream +198.18.1.1 +1 +yes +1$' '$LAB_TMP/ctl.out' && tail -n1 '$LAB_TMP/ctl.out' | grep -qx '2 interfaces listed.'"
@@ -163,6 +181,8 @@ rc=$?
 check "uid 65534: interval 30s -> exit 1, access denied ($rc: $(cat "$LAB_TMP/ctl.out"))" sh -c "test $rc = 1 && grep -qi 'needs root' '$LAB_TMP/ctl.out'"
 timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" groups >/dev/null 2>&1
 check "uid 65534: groups works" test $? = 0
+timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" group "$G" >/dev/null 2>&1
+check "uid 65534: group works" test $? = 0
 ctl_rc 0 "rescan" rescan
 printf '\n[Refresh]\nReportVersion=9\n' >>"$cfg"
 ctl_rc 1 "reload of a broken file: exit 1" reload

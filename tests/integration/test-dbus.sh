@@ -9,7 +9,12 @@
 # one interval; RefreshNow runs exactly one cycle; uid 65534 may read but every change is
 # AccessDenied; Reload of a broken file is ConfigRejected and the daemon goes on; a good Reload
 # drops the runtime changes; PropertiesChanged, GroupJoined/GroupLeft, RefreshCompleted are
-# emitted (busctl monitor --json=short); LogLevel changes log_max_level.
+# emitted (busctl monitor --json=short); LogLevel changes log_max_level. ListMemberships,
+# GetMembership, Describe and igmpproxyctl groups/group show each interface's filter: an IGMPv2
+# host's group in exclude mode with compat version 2, an IGMPv3 any-source join as exclude {}
+# with 1 host and its group timer running; an INCLUDE {S1}
+# join (IP_ADD_SOURCE_MEMBERSHIP) and a blocked source (IP_BLOCK_SOURCE), which need the core's
+# source lists (RFC 3376 6.4).
 #
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +22,12 @@
 . "$(dirname "$0")/bus-lib.sh"
 
 G=239.0.5.185
-export G
+G2=239.0.5.187      # deco2, IGMPv3, any source
+G3=239.0.5.188      # deco2, IGMPv3, INCLUDE {S1}
+G4=239.0.5.189      # deco2, IGMPv3, any source then BLOCK S2
+S1=198.18.0.1
+S2=198.18.100.1
+export G G2 G3 G4 S1 S2
 bus_start
 lab_setup
 lab_start_upstream --forget-after "$LAB_T"
@@ -56,8 +66,11 @@ PY
 check "LogControl1: SyslogIdentifier is igmpproxy" \
         test "$(B get-property "$BUS_NAME" /org/freedesktop/LogControl1 org.freedesktop.LogControl1 SyslogIdentifier)" = 's "igmpproxy"'
 
-# ---- ListGroups with the deco watching
+# ---- ListGroups with the deco watching (deco1: IGMPv2, the lab's default); deco2 joins G2 from
+# any source with IGMPv3, for ListMemberships below
 deco_join deco1 deco1 --group "$G" --duration 60
+deco_version deco2 3
+deco_join deco2 deco2 --group "$G2" --duration 60
 sleep 3
 B --json=short call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListGroups >"$LAB_TMP/groups1.json"
 sleep 2
@@ -81,6 +94,148 @@ PY
 check "ListGroups and ListInterfaces are readable by uid 65534" bus_nobody busctl --system --timeout=5 call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListGroups
 check "Describe is readable by uid 65534 and is JSON" sh -c \
         "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --system --timeout=5 --json=short call $BUS_NAME $BUS_PATH $BUS_IFACE Describe | $PYTHON -c 'import json,sys; d=json.loads(json.load(sys.stdin)[\"data\"][0]); print(d[\"Groups\"][0][\"Group\"], d[\"Interfaces\"][0][\"Name\"]); assert d[\"UpstreamInterface\"]==\"vlan2\"'"
+
+# ---- ListMemberships, GetMembership, Describe and igmpproxyctl: each interface's filter (RFC 3376
+# 6.2.1) and the one reported upstream (RFC 4605 4.1). GMI (RFC 3376 8.4) = Robustness 2 x Query
+# Interval 2 s + Query Response Interval 1 s = 5 s.
+T0=$(lab_now)
+B --json=short call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListMemberships >"$LAB_TMP/members.json"
+B --json=short call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" GetMembership s "$G2" >"$LAB_TMP/member-g2.json"
+T1=$(lab_now)
+export T0 T1
+check_py "ListMemberships: $G (IGMPv2 host) exclude, compat 2; $G2 (IGMPv3, any source) exclude {}, compat 3; 1 host each, group timers within GMI; upstream exclude {}" <<'PY'
+import json, os
+T0, T1, GMI = float(os.environ["T0"]), float(os.environ["T1"]), 5.0
+rows = {r[0]: r for r in json.load(open(os.environ["LAB_TMP"] + "/members.json"))["data"][0]}
+print("groups:", sorted(rows))
+g, g2 = rows[os.environ["G"]], rows[os.environ["G2"]]
+print(g); print(g2)
+# Both are any-source joins, so is the merge reported upstream: exclude {}.
+assert g[1:3] == ["exclude", []] and g2[1:3] == ["exclude", []]
+# An IGMPv2 report counts as IS_EX {} and sets the older host present timer (RFC 3376 7.3.2).
+(i,) = g[3]
+assert i[0:3] == ["vlan10", "exclude", 2] and i[4:8] == [True, 1, False, []], i
+print("group timer of %s: %.3f s after the call" % (g[0], i[3] / 1e6 - T1))
+assert T0 < i[3] / 1e6 <= T1 + GMI + 0.1
+# IGMPv3 any-source join: IS_EX {} / TO_EX {} -> EXCLUDE ({}, {}), group timer = GMI (RFC 3376 6.4.1, 6.4.2).
+(i,) = g2[3]
+assert i[0:3] == ["vlan10", "exclude", 3] and i[4:8] == [True, 1, False, []], i
+print("group timer of %s: %.3f s after the call" % (g2[0], i[3] / 1e6 - T1))
+assert T0 < i[3] / 1e6 <= T1 + GMI + 0.1
+e = json.load(open(os.environ["LAB_TMP"] + "/member-g2.json"))["data"][0]
+print("GetMembership %s: %s" % (os.environ["G2"], e))
+assert e[0:3] == [os.environ["G2"], "exclude", []] and [x[0:3] + x[4:] for x in e[3]] == [["vlan10", "exclude", 3, True, 1, False, []]]
+PY
+got=$(bus_error_name call GetMembership string:239.0.5.199)
+check "GetMembership of a group nobody asked for: NoSuchGroup ($got)" test "$got" = org.igmpproxy.Movistar.Error.NoSuchGroup
+diag "$(bus_error_text)"
+for bad in 198.18.0.1 239.0.5 "" 239.0.5.256; do
+        got=$(bus_error_name call GetMembership "string:$bad")
+        check "GetMembership '$bad': InvalidValue ($got)" test "$got" = org.igmpproxy.Movistar.Error.InvalidValue
+done
+check "ListMemberships is readable by uid 65534" bus_nobody busctl --system --timeout=5 call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListMemberships
+check "GetMembership is readable by uid 65534" bus_nobody busctl --system --timeout=5 call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" GetMembership s "$G"
+B --json=short call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" Describe >"$LAB_TMP/describe.json"
+check_py "Describe: each group carries Upstream and Memberships ($G compat 2, $G2 compat 3)" <<'PY'
+import json, os
+d = json.loads(json.load(open(os.environ["LAB_TMP"] + "/describe.json"))["data"][0])
+gs = {g["Group"]: g for g in d["Groups"]}
+for name, compat in ((os.environ["G"], 2), (os.environ["G2"], 3)):
+    g = gs[name]
+    print(name, g["Upstream"], g["Memberships"])
+    assert g["Upstream"] == {"Mode": "exclude", "Sources": []}
+    (m,) = g["Memberships"]
+    assert {k: m[k] for k in m if k != "ExpiresUSec"} == {"Interface": "vlan10", "Mode": "exclude", "CompatVersion": compat,
+        "Listening": True, "Hosts": 1, "Untracked": False, "Sources": []}, m
+    assert m["ExpiresUSec"] > 0
+PY
+timeout 20 "$IGMPPROXYCTL" groups >"$LAB_TMP/ctl-groups.txt" 2>&1
+check "igmpproxyctl groups: any-source joins look as before (a row each, no filter line)" sh -c \
+        "grep -Eq '^$G +joined +vlan10\\(1\\) +198\\.18\\.0\\.1 ' '$LAB_TMP/ctl-groups.txt' && grep -Eq '^$G2 +joined +vlan10\\(1\\) ' '$LAB_TMP/ctl-groups.txt' && ! grep -Eq '^ +[^ ]+: ' '$LAB_TMP/ctl-groups.txt'"
+diag "$(cat "$LAB_TMP/ctl-groups.txt")"
+timeout 20 "$IGMPPROXYCTL" --json=short groups >"$LAB_TMP/ctl-groups.json" 2>&1
+check_py "igmpproxyctl --json=short groups: Upstream and Memberships as in Describe" <<'PY'
+import json, os
+gs = {g["Group"]: g for g in json.load(open(os.environ["LAB_TMP"] + "/ctl-groups.json"))["Groups"]}
+for name, compat in ((os.environ["G"], 2), (os.environ["G2"], 3)):
+    g = gs[name]
+    print(name, g["Upstream"], g["Memberships"])
+    assert g["Upstream"] == {"Mode": "exclude", "Sources": []}
+    (m,) = g["Memberships"]
+    assert (m["Interface"], m["Mode"], m["CompatVersion"], m["Hosts"], m["Listening"], m["Untracked"], m["Sources"]) == \
+        ("vlan10", "exclude", compat, 1, True, False, []) and m["ExpiresUSec"] > 0
+PY
+timeout 20 "$IGMPPROXYCTL" group "$G" >"$LAB_TMP/ctl-group.txt" 2>&1
+check "igmpproxyctl group $G: joined, upstream any source, vlan10 any source with 1 host, IGMPv2, group timer" sh -c \
+        "grep -Eq '^ +State: joined ' '$LAB_TMP/ctl-group.txt' && grep -Eq '^ +Upstream: any source$' '$LAB_TMP/ctl-group.txt' && grep -Eq '^ +vlan10: any source, 1 host, IGMPv2 host present, group timer [0-9.]+m?s$' '$LAB_TMP/ctl-group.txt' && grep -Eq '^ +Forwarding: 198\\.18\\.0\\.1 +[0-9]+ packets' '$LAB_TMP/ctl-group.txt'"
+diag "$(cat "$LAB_TMP/ctl-group.txt")"
+timeout 20 "$IGMPPROXYCTL" --json=short group "$G2" >"$LAB_TMP/ctl-group.json" 2>&1
+check_py "igmpproxyctl --json=short group $G2: one object, exclude {} on vlan10, compat 3" <<'PY'
+import json, os
+g = json.load(open(os.environ["LAB_TMP"] + "/ctl-group.json"))
+print(g)
+assert g["Group"] == os.environ["G2"] and g["State"] == "joined" and g["Upstream"] == {"Mode": "exclude", "Sources": []}
+assert [(m["Interface"], m["Mode"], m["CompatVersion"], m["Sources"]) for m in g["Memberships"]] == [("vlan10", "exclude", 3, [])]
+PY
+
+# Source-specific joins: the core's RFC 3376 source lists (6.4).
+lab_bg deco2 "$LAB_TMP/source-host.out" "$PYTHON" "$LAB_DIR/source-host.py" --addr 198.18.1.12 \
+        --include "$G3" "$S1" --block "$G4" "$S2" --duration 60
+SRC_PID=$LAB_LAST_PID
+for ((i = 0; i < 50; i++)); do
+        grep -q ready "$LAB_TMP/source-host.out" 2>/dev/null && break
+        sleep 0.1
+done
+check "deco2 asks for $G3 from $S1 only and for $G4 from any source but $S2 (source-host.py)" \
+        grep -q ready "$LAB_TMP/source-host.out"
+# Past the kernel's report repeats (100 ms apart) and the last member query time of S2
+# (2 x 200 ms) after the block.
+sleep 2
+T0=$(lab_now)
+B --json=short call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListMemberships >"$LAB_TMP/members-src.json"
+T1=$(lab_now)
+export T0 T1
+check_py "INCLUDE join: $G3 on vlan10 include {$S1}, its timer within GMI, forwarded; upstream include {$S1}" <<'PY'
+import json, os
+T0, T1, GMI = float(os.environ["T0"]), float(os.environ["T1"]), 5.0
+G3, S1 = os.environ["G3"], os.environ["S1"]
+rows = {r[0]: r for r in json.load(open(os.environ["LAB_TMP"] + "/members-src.json"))["data"][0]}
+g = rows[G3]
+print(g)
+# RFC 3376 6.4.1/6.4.2: INCLUDE ({}) + IS_IN ({S1}) or ALLOW ({S1}) -> INCLUDE ({S1}), timer (S1) = GMI;
+# RFC 4605 4.1: the only listener's filter is the merge reported upstream.
+assert g[1:3] == ["include", [S1]], g[1:3]
+(i,) = g[3]
+assert i[0:2] == ["vlan10", "include"] and i[2] == 3 and i[5] == 1, i
+(s,) = i[7]
+print("source timer of %s: %.3f s after the call" % (S1, s[1] / 1e6 - T1))
+assert s[0] == S1 and T0 < s[1] / 1e6 <= T1 + GMI + 0.1 and s[2] is True, s
+PY
+check_py "blocked source: $G4 on vlan10 exclude with $S2 at 0 s left, not forwarded; upstream exclude {$S2}" <<'PY'
+import json, os
+G4, S2 = os.environ["G4"], os.environ["S2"]
+rows = {r[0]: r for r in json.load(open(os.environ["LAB_TMP"] + "/members-src.json"))["data"][0]}
+g = rows[G4]
+print(g)
+# RFC 3376 6.4.2: EXCLUDE ({}, {}) + BLOCK ({S2}) -> EXCLUDE ({S2}, {}), timer (S2) = group timer,
+# Send Q(G, {S2}); nobody asks for S2 again, so its timer runs out after the last member query
+# time and, in EXCLUDE mode, the record stays with its timer at 0: S2 is blocked (6.3).
+assert g[1] == "exclude" and S2 in g[2], g[1:3]
+(i,) = g[3]
+assert i[0:2] == ["vlan10", "exclude"] and i[3] > 0, i
+blocked = [s for s in i[7] if s[0] == S2]
+assert blocked == [[S2, 0, False]], i[7]
+PY
+timeout 20 "$IGMPPROXYCTL" groups >"$LAB_TMP/ctl-groups-src.txt" 2>&1
+check "igmpproxyctl groups: 'vlan10: include {$S1}' under $G3, 'vlan10: exclude {$S2}' under $G4" sh -c \
+        "grep -Eq '^ +vlan10: include \\{$S1\\}$' '$LAB_TMP/ctl-groups-src.txt' && grep -Eq '^ +vlan10: exclude \\{$S2\\}$' '$LAB_TMP/ctl-groups-src.txt'"
+diag "$(cat "$LAB_TMP/ctl-groups-src.txt")"
+timeout 20 "$IGMPPROXYCTL" group "$G4" >"$LAB_TMP/ctl-group-src.txt" 2>&1
+check "igmpproxyctl group $G4: $S2 blocked, no time left" grep -Eq "^ +$S2 +- +blocked$" "$LAB_TMP/ctl-group-src.txt"
+diag "$(cat "$LAB_TMP/ctl-group-src.txt")"
+lab_kill "$SRC_PID"
+lab_kill "${LAB_DECO_PID[deco2]}"
+LAB_DECO_PID[deco2]=
 
 # ---- RefreshIntervalUSec = 2 s, measured on the wire
 T_SET2=$(lab_now)

@@ -3,9 +3,9 @@
 # test-nonutf8.sh - an interface whose name is not valid UTF-8 (Linux allows any byte but '/',
 # ':' and white space; D-Bus strings and JSON must be UTF-8). With DefaultRole=downstream the
 # daemon serves "w<0xff>x" and a receiver on it; on the lab's private bus:
-#  * ListInterfaces, ListGroups, DownstreamInterfaces and Describe answer (before: the whole
-#    reply failed), with the name written "w\xffx";
-#  * igmpproxyctl interfaces and groups show it; GroupJoined is emitted for it;
+#  * ListInterfaces, ListGroups, ListMemberships, DownstreamInterfaces and Describe answer
+#    (before: the whole reply failed), with the name written "w\xffx";
+#  * igmpproxyctl interfaces, groups and group show it; GroupJoined is emitted for it;
 #  * the daemon runs on.
 # ~10 s.
 #
@@ -52,6 +52,9 @@ diag "$out"
 out=$(B call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListGroups 2>&1)
 check "ListGroups answers: $G listened to on $ESC" grep -qF "$ESC" <<<"${out//\\\\/\\}"
 diag "$out"
+out=$(B call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" ListMemberships 2>&1)
+check "ListMemberships answers: $G's filter on $ESC" grep -qF "\"$ESC\" \"exclude\"" <<<"${out//\\\\/\\}"
+diag "$out"
 out=$(B get-property "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" DownstreamInterfaces 2>&1)
 check "DownstreamInterfaces answers: $out" grep -qF "$ESC" <<<"${out//\\\\/\\}"
 B call "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" Describe --json=short >"$LAB_TMP/describe.json" 2>&1
@@ -66,6 +69,9 @@ out=$(timeout 10 "$IGMPPROXYCTL" interfaces 2>&1)
 check "igmpproxyctl interfaces shows it" grep -qF "$ESC" <<<"$out"
 out=$(timeout 10 "$IGMPPROXYCTL" groups 2>&1)
 check "igmpproxyctl groups shows the group on it" grep -F "$G" <<<"$out"
+diag "$out"
+out=$(timeout 10 "$IGMPPROXYCTL" group "$G" 2>&1)
+check "igmpproxyctl group $G shows its filter on $ESC" grep -qF "$ESC: any source" <<<"$out"
 diag "$out"
 sleep 0.3
 check "GroupJoined was emitted for $G on $ESC" grep -qF "$ESC" <(sed 's/\\\\/\\/g' "$LAB_TMP/monitor.txt")

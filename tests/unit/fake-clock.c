@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The fake kernel's multicast forwarding cache: the routes the core set,
  * with their counters. While the lab's stream flows every route forwards
@@ -190,6 +191,31 @@ void lab_query(Lab *l, int ifindex, in4_t src, int version, in4_t group, usec_t 
         feed(l, ifindex, src, group ? group : IN4_ALL_SYSTEMS, buf, n);
 }
 
+void lab_v3_record_src(Lab *l, int ifindex, in4_t src, uint8_t type, in4_t group, const in4_t *sources,
+                       uint16_t n) {
+        IgmpGroupRecord rec = { .type = type, .group = group, .n_sources = n, .sources = sources };
+        size_t size = 8 + igmp_v3_record_size(n);
+        uint8_t *buf = malloc(size);
+        int len;
+
+        assert(buf);
+        len = igmp_build_v3_report(buf, size, &rec, 1);
+        feed(l, ifindex, src, IN4_IGMPV3_ROUTERS, buf, len);
+        free(buf);
+}
+
+void lab_query_src(Lab *l, int ifindex, in4_t src, in4_t group, usec_t max_resp, bool s_flag, const in4_t *sources,
+                   uint16_t n) {
+        size_t size = 12 + 4 * (size_t) n;
+        uint8_t *buf = malloc(size);
+        int len;
+
+        assert(buf);
+        len = igmp_build_query_sources(buf, size, 3, group, max_resp, 2, SEC(125), s_flag, sources, n);
+        feed(l, ifindex, src, group ? group : IN4_ALL_SYSTEMS, buf, len);
+        free(buf);
+}
+
 void lab_query_ip(Lab *l, int ifindex, LabIp ip, int version, in4_t group, usec_t max_resp, uint8_t qrv,
                   usec_t qqi) {
         uint8_t buf[64];
@@ -270,4 +296,84 @@ const Rec *lab_nth_event(const Lab *l, EventType ev, in4_t group, size_t nth) {
                     l->recs[i].e.event == ev && nth-- == 0)
                         return &l->recs[i];
         return NULL;
+}
+
+typedef struct LinkStateQuery {
+        int vif;
+        LabLinkState *ret;
+} LinkStateQuery;
+
+static int link_state_cb(const ProxyMemberInfo *info, void *userdata) {
+        LinkStateQuery *q = userdata;
+        LabLinkState *s = q->ret;
+
+        if (info->vif != q->vif)
+                return 0;
+        s->present = true;
+        s->mode = info->filter_mode;
+        s->group_timer = info->expires;
+        s->listening = info->listening;
+        s->compat = info->compat_version;
+        s->n_hosts = info->n_hosts;
+        s->untracked = info->untracked;
+        s->n = info->n_sources;
+        for (size_t k = 0; k < info->n_sources && k < LAB_MAX_SOURCES; k++)
+                s->src[k] = (LabSource) { .addr = info->sources[k].source,
+                                          .expires = info->sources[k].expires,
+                                          .forwarded = info->sources[k].forwarded };
+        return 0;
+}
+
+void lab_link_state(const Lab *l, int vif, in4_t group, LabLinkState *ret) {
+        LinkStateQuery q = { .vif = vif, .ret = ret };
+
+        *ret = (LabLinkState) {};
+        assert(group != 0);
+        assert(proxy_foreach_member(l->p, group, link_state_cb, &q) == 0);
+}
+
+/* The EFFECT_SOURCE chain after record i: at most n, copied up to LAB_MAX_LIST. */
+static void chain_sources(const Lab *l, size_t i, size_t n, in4_t *out) {
+        for (size_t k = 0; k < n && i + 1 + k < l->n_recs; k++) {
+                const Effect *s = &l->recs[i + 1 + k].e;
+                assert(s->type == EFFECT_SOURCE);
+                if (k < LAB_MAX_LIST)
+                        out[k] = s->source;
+        }
+}
+
+size_t lab_queries(const Lab *l, in4_t group, int vif, usec_t from, usec_t to, LabQuery *ret, size_t max) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < l->n_recs; i++) {
+                const Rec *r = &l->recs[i];
+                if (!rec_matches(r, EFFECT_SEND_QUERY, group, vif, from, to))
+                        continue;
+                if (n < max) {
+                        ret[n] = (LabQuery) { .at = r->at, .dst = r->e.dst, .version = r->e.version,
+                                              .s_flag = r->e.s_flag, .max_resp = r->e.max_resp,
+                                              .n = r->e.n_sources };
+                        chain_sources(l, i, r->e.n_sources, ret[n].src);
+                }
+                n++;
+        }
+        return n;
+}
+
+size_t lab_up_records(const Lab *l, in4_t group, usec_t from, usec_t to, LabUpRecord *ret, size_t max) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < l->n_recs; i++) {
+                const Rec *r = &l->recs[i];
+                if (!rec_matches(r, EFFECT_SEND_REPORT, group, l->up, from, to) &&
+                    !rec_matches(r, EFFECT_SEND_LEAVE, group, l->up, from, to))
+                        continue;
+                if (n < max) {
+                        ret[n] = (LabUpRecord) { .at = r->at, .type = r->e.type, .version = r->e.version,
+                                                 .record = r->e.record, .more = r->e.more, .n = r->e.n_sources };
+                        chain_sources(l, i, r->e.n_sources, ret[n].src);
+                }
+                n++;
+        }
+        return n;
 }

@@ -69,6 +69,12 @@ void lab_report(Lab *l, int ifindex, in4_t src, in4_t group, int version);
 void lab_leave(Lab *l, int ifindex, in4_t src, in4_t group, int version);
 void lab_v3_record(Lab *l, int ifindex, in4_t src, uint8_t type, in4_t group, uint16_t n_sources);
 void lab_query(Lab *l, int ifindex, in4_t src, int version, in4_t group, usec_t max_resp);
+/* One IGMPv3 group record (type 1..6) with exactly these sources, in this order. */
+void lab_v3_record_src(Lab *l, int ifindex, in4_t src, uint8_t type, in4_t group, const in4_t *sources,
+                       uint16_t n);
+/* An IGMPv3 group-specific (n 0) or group-and-source-specific query from src, QRV 2, QQI 125 s. */
+void lab_query_src(Lab *l, int ifindex, in4_t src, in4_t group, usec_t max_resp, bool s_flag, const in4_t *sources,
+                   uint16_t n);
 
 /* The IP header of a fake packet, for the validation rules (RFC 2236 2, RFC 3376 4 and 9):
  * LAB_IP(src) is what a well-behaved sender puts there (TTL 1, Router Alert); change ttl or
@@ -100,6 +106,52 @@ size_t lab_count_event_in(const Lab *l, EventType ev, in4_t group, usec_t from, 
 /* nth (from 0) matching record, NULL if there are fewer. */
 const Rec *lab_nth(const Lab *l, EffectType type, in4_t group, int vif, size_t nth);
 const Rec *lab_nth_event(const Lab *l, EventType ev, in4_t group, size_t nth);
+
+/* The router-side state of group on one link, as proxy_foreach_member() shows it. */
+#define LAB_MAX_SOURCES 300
+typedef struct LabSource {
+        in4_t addr;
+        usec_t expires;        /* source timer, 0 = not running */
+        bool forwarded;
+} LabSource;
+typedef struct LabLinkState {
+        bool present;          /* the link has state for the group */
+        uint8_t mode;          /* IGMP_MODE_IS_INCLUDE / _EXCLUDE */
+        usec_t group_timer;    /* 0 = not running */
+        bool listening;
+        uint8_t compat;        /* group compatibility mode (RFC 3376 7.3.2) */
+        size_t n_hosts;
+        bool untracked;
+        size_t n;              /* sources (all of them; at most LAB_MAX_SOURCES kept in src) */
+        LabSource src[LAB_MAX_SOURCES];
+} LabLinkState;
+void lab_link_state(const Lab *l, int vif, in4_t group, LabLinkState *ret);
+
+/* A query as recorded: the EFFECT_SEND_QUERY and the EFFECT_SOURCE chain after it. */
+#define LAB_MAX_LIST 32
+typedef struct LabQuery {
+        usec_t at;
+        in4_t dst;
+        uint8_t version;
+        bool s_flag;
+        usec_t max_resp;
+        size_t n;              /* n_sources (at most LAB_MAX_LIST kept in src) */
+        in4_t src[LAB_MAX_LIST];
+} LabQuery;
+/* The queries for group (0: general) on vif in [from, to), in order; returns how many (fills up to max). */
+size_t lab_queries(const Lab *l, in4_t group, int vif, usec_t from, usec_t to, LabQuery *ret, size_t max);
+
+/* A record sent upstream (EFFECT_SEND_REPORT or EFFECT_SEND_LEAVE) with its sources. */
+typedef struct LabUpRecord {
+        usec_t at;
+        EffectType type;
+        uint8_t version;
+        uint8_t record;
+        bool more;
+        size_t n;
+        in4_t src[LAB_MAX_LIST];
+} LabUpRecord;
+size_t lab_up_records(const Lab *l, in4_t group, usec_t from, usec_t to, LabUpRecord *ret, size_t max);
 
 #define SEC(x) ((usec_t) ((x) * (double) USEC_PER_SEC))
 #define MSEC(x) ((usec_t) (x) * USEC_PER_MSEC)

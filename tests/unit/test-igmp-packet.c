@@ -6,7 +6,10 @@
  * 4.1.7 code format, parsing of every message type from hand-written bytes
  * (as a Linux host or router puts them on the wire) and from our own
  * builders, query version detection (RFC 3376 7.1), every rejection reason,
- * the v3 record walk, and ip_parse() including the IP option walk.
+ * the v3 record walk (records of unknown types included, RFC 3376 4.2.12),
+ * source lists of queries (with the S flag) and of report records, built and
+ * parsed, and ip_parse() including the IP option walk. tests/unit/
+ * test-igmp-wire.py has tshark dissect what the builders make.
  *
  * Not covered here: sockets and the glue that counts rejections (they live
  * elsewhere). Hand-written checksums below were computed independently of
@@ -1050,16 +1053,27 @@ START_TEST(test_v3_every_cut_point) {
 }
 END_TEST
 
+/* RFC 3376 4.2.12: "If an unrecognized Record Type value is encountered, the record MUST be
+ * silently ignored, and processing continues with the next record." The parser keeps the
+ * report and hands the record out with its type; the reader skips it. */
 START_TEST(test_v3_record_type) {
-        static const uint8_t bad_types[] = { 0, 7, 8, 0x80, 0xff };
+        static const uint8_t unknown_types[] = { 0, 7, 8, 0x80, 0xff };
         uint8_t b[32];
         size_t l;
 
-        for (size_t i = 0; i < ELEMENTSOF(bad_types); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(unknown_types); i++) {
+                IgmpMessage m;
+                IgmpRecord rec;
+                size_t cur = 0;
+
                 v3_header(b, 1);
-                l = add_record(b, 8, bad_types[i], 0, 0, IN4(239, 0, 0, 1), 0);
+                l = add_record(b, 8, unknown_types[i], 0, 0, IN4(239, 0, 0, 1), 0);
                 fix_csum(b, l);
-                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_BAD_RECORD);
+                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_OK);
+                ck_assert_int_eq(igmp_parse(b, l, &m, NULL), 0);
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+                ck_assert_uint_eq(rec.type, unknown_types[i]);
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 0);
         }
         for (uint8_t t = IGMP_MODE_IS_INCLUDE; t <= IGMP_BLOCK_OLD_SOURCES; t++) {
                 IgmpMessage m;
@@ -1073,12 +1087,78 @@ START_TEST(test_v3_record_type) {
                 ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
                 ck_assert_uint_eq(rec.type, t);
         }
-        /* A bad type in the second record. */
+        /* An unknown type in the second record: the first one stays readable. */
         v3_header(b, 2);
         l = add_record(b, 8, IGMP_MODE_IS_EXCLUDE, 0, 0, IN4(239, 0, 0, 1), 0);
         l = add_record(b, l, 9, 0, 0, IN4(239, 0, 0, 2), 0);
         fix_csum(b, l);
-        ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_BAD_RECORD);
+        ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_OK);
+}
+END_TEST
+
+/* An unknown record type in the middle of a report (with sources, aux data and a group that
+ * is no multicast address: nothing of it is read but its length): the records before and
+ * after it come out intact, and it comes out itself, in place. */
+START_TEST(test_v3_unknown_record_in_the_middle) {
+        static const uint8_t unknown_types[] = { 0, 7, 0x42, 0xff };
+        uint8_t b[128];
+
+        for (size_t i = 0; i < ELEMENTSOF(unknown_types); i++) {
+                IgmpMessage m;
+                IgmpRecord rec;
+                size_t l, second, third, cur = 0;
+
+                v3_header(b, 3);
+                second = add_record(b, 8, IGMP_MODE_IS_INCLUDE, 0, 1, IN4(232, 0, 0, 1), IN4(198, 18, 0, 1));
+                third = add_record(b, second, unknown_types[i], 1, 2, IN4(198, 18, 7, 7), IN4(198, 18, 0, 5));
+                l = add_record(b, third, IGMP_ALLOW_NEW_SOURCES, 0, 2, IN4(232, 0, 0, 3), IN4(198, 18, 0, 9));
+                fix_csum(b, l);
+                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_OK);
+                ck_assert_int_eq(igmp_parse(b, l, &m, NULL), 0);
+                ck_assert_uint_eq(m.n_records, 3);
+                ck_assert_uint_eq(m.records_len, l - 8);
+
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+                ck_assert_uint_eq(rec.type, IGMP_MODE_IS_INCLUDE);
+                ck_assert_uint_eq(rec.group, IN4(232, 0, 0, 1));
+                ck_assert_uint_eq(rec.n_sources, 1);
+                ck_assert_uint_eq(igmp_record_source(&rec, 0), IN4(198, 18, 0, 1));
+                ck_assert_uint_eq(cur, second - 8);
+
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+                ck_assert_uint_eq(rec.type, unknown_types[i]);
+                ck_assert_uint_eq(rec.group, IN4(198, 18, 7, 7));
+                ck_assert_uint_eq(rec.n_sources, 2);
+                ck_assert_ptr_eq(rec.sources, b + second + 8);
+                ck_assert_uint_eq(igmp_record_source(&rec, 1), IN4(198, 18, 0, 6));
+                ck_assert_uint_eq(cur, third - 8);  /* sources and the aux word skipped */
+
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+                ck_assert_uint_eq(rec.type, IGMP_ALLOW_NEW_SOURCES);
+                ck_assert_uint_eq(rec.group, IN4(232, 0, 0, 3));
+                ck_assert_uint_eq(rec.n_sources, 2);
+                ck_assert_uint_eq(igmp_record_source(&rec, 0), IN4(198, 18, 0, 9));
+                ck_assert_uint_eq(igmp_record_source(&rec, 1), IN4(198, 18, 0, 10));
+                ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 0);
+                ck_assert_uint_eq(cur, m.records_len);
+
+                /* Its bounds are still checked: a source list or aux data running past the
+                 * packet rejects the report, at every cut point. */
+                for (size_t cut = third + 1; cut < l; cut++) {
+                        uint8_t c[128];
+
+                        memcpy(c, b, l);
+                        fix_csum(c, cut);
+                        ck_assert_int_eq(parse_err(c, cut), IGMP_PARSE_BAD_RECORD);
+                }
+                b[second + 3] = 0x40;  /* the unknown record claims 64 sources */
+                fix_csum(b, l);
+                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_BAD_RECORD);
+                b[second + 3] = 2;
+                b[second + 1] = 9;     /* ... or 9 words of aux data */
+                fix_csum(b, l);
+                ck_assert_int_eq(parse_err(b, l), IGMP_PARSE_BAD_RECORD);
+        }
 }
 END_TEST
 
@@ -1459,6 +1539,312 @@ START_TEST(test_v3_report_errors) {
 }
 END_TEST
 
+/* ---- source lists (RFC 3376 4.1.8, 4.1.9, 4.2.4) ------------------------------- */
+
+/* Group-and-source-specific query for 232.1.2.3, sources 198.18.0.1 and 198.18.0.2, max resp
+ * 1 s (code 0x0a), S = 1, QRV 2 (octet 0x0a), QQIC 125 (0x7d). Checksum 0x6e49 computed by hand
+ * (one's complement sum of the words with the checksum field zero). */
+static const uint8_t pkt_gssq_s[] = {
+        0x11, 0x0a, 0x6e, 0x49, 0xe8, 0x01, 0x02, 0x03,
+        0x0a, 0x7d, 0x00, 0x02,
+        0xc6, 0x12, 0x00, 0x01, 0xc6, 0x12, 0x00, 0x02,
+};
+
+/* v3 report, two records with sources: IS_IN(232.1.1.1, {198.18.0.1, 198.18.0.2}) and
+ * BLOCK(232.1.1.2, {198.18.0.3}). Checksum 0xb2b5 computed by hand. */
+static const uint8_t pkt_v3_sources[] = {
+        0x22, 0x00, 0xb2, 0xb5, 0x00, 0x00, 0x00, 0x02,
+        0x01, 0x00, 0x00, 0x02, 0xe8, 0x01, 0x01, 0x01,
+        0xc6, 0x12, 0x00, 0x01, 0xc6, 0x12, 0x00, 0x02,
+        0x06, 0x00, 0x00, 0x01, 0xe8, 0x01, 0x01, 0x02,
+        0xc6, 0x12, 0x00, 0x03,
+};
+
+START_TEST(test_query_sources_bytes) {
+        const in4_t src[] = { IN4(198, 18, 0, 1), IN4(198, 18, 0, 2) };
+        uint8_t b[64];
+        IgmpMessage m;
+
+        memset(b, 0xaa, sizeof b);
+        ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, 3, IN4(232, 1, 2, 3), USEC_PER_SEC, 2,
+                                                  125 * USEC_PER_SEC, true, src, 2), 20);
+        ck_assert_mem_eq(b, pkt_gssq_s, sizeof pkt_gssq_s);
+        ck_assert_uint_eq(b[20], 0xaa);  /* nothing written past the message */
+        /* Exactly the size it needs. */
+        ck_assert_int_eq(igmp_build_query_sources(b, 20, 3, IN4(232, 1, 2, 3), USEC_PER_SEC, 2,
+                                                  125 * USEC_PER_SEC, true, src, 2), 20);
+
+        /* And back: the parser reads the hand-written bytes. */
+        ck_assert_int_eq(igmp_parse(pkt_gssq_s, sizeof pkt_gssq_s, &m, NULL), 0);
+        ck_assert_uint_eq(m.version, 3);
+        ck_assert_uint_eq(m.group, IN4(232, 1, 2, 3));
+        ck_assert(m.s_flag);
+        ck_assert_uint_eq(m.qrv, 2);
+        ck_assert_uint_eq(m.max_resp_usec, USEC_PER_SEC);
+        ck_assert_uint_eq(m.qqi_usec, 125 * USEC_PER_SEC);
+        ck_assert_uint_eq(m.n_sources, 2);
+        ck_assert_ptr_eq(m.sources, pkt_gssq_s + 12);
+        ck_assert_uint_eq(igmp_query_source(&m, 0), IN4(198, 18, 0, 1));
+        ck_assert_uint_eq(igmp_query_source(&m, 1), IN4(198, 18, 0, 2));
+        ck_assert_uint_eq(igmp_query_source(&m, 2), 0);  /* out of range */
+        ck_assert_uint_eq(igmp_query_source(NULL, 0), 0);
+
+        /* The RFC 6636 example packet at the top of this file, whose sources were never read. */
+        ck_assert_int_eq(igmp_parse(pkt_v3_gssq, sizeof pkt_v3_gssq, &m, NULL), 0);
+        ck_assert_uint_eq(igmp_query_source(&m, 0), IN4(10, 0, 0, 1));
+        ck_assert_uint_eq(igmp_query_source(&m, 1), IN4(10, 0, 0, 2));
+
+        /* v1/v2 queries and a v3 general query list no source. */
+        ck_assert_int_eq(igmp_parse(pkt_v2_gsq, sizeof pkt_v2_gsq, &m, NULL), 0);
+        ck_assert_uint_eq(m.n_sources, 0);
+        ck_assert_uint_eq(igmp_query_source(&m, 0), 0);
+        ck_assert_int_eq(igmp_parse(pkt_v3_query, sizeof pkt_v3_query, &m, NULL), 0);
+        ck_assert_uint_eq(m.n_sources, 0);
+        ck_assert_uint_eq(igmp_query_source(&m, 0), 0);
+}
+END_TEST
+
+/* RFC 3376 4.1.5: the S flag is bit 3 of octet 8, beside the QRV (4.1.6) in bits 0..2 and under
+ * the reserved bits 4..7 (sent as zero, 4.1.4). It goes on any v3 query the caller asks for,
+ * also one without sources (6.6.3.1: the retransmitted group-specific queries). */
+START_TEST(test_query_sources_s_flag) {
+        const in4_t src = IN4(198, 18, 0, 1);
+        uint8_t b[32], plain[32];
+        IgmpMessage m;
+
+        for (uint8_t qrv = 0; qrv <= 9; qrv++) {
+                for (int s_flag = 0; s_flag <= 1; s_flag++) {
+                        ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, 3, IN4(239, 1, 1, 1), USEC_PER_SEC,
+                                                                  qrv, 125 * USEC_PER_SEC, s_flag, &src, 1), 16);
+                        ck_assert_uint_eq(b[8], (s_flag ? 0x08 : 0) | MIN(qrv, 7));
+                        ck_assert_int_eq(igmp_parse(b, 16, &m, NULL), 0);
+                        ck_assert_int_eq(m.s_flag, s_flag);
+                        ck_assert_uint_eq(m.qrv, MIN(qrv, 7));
+                        ck_assert_uint_eq(m.n_sources, 1);
+                        ck_assert_uint_eq(igmp_query_source(&m, 0), src);
+                }
+        }
+        /* S flag, no sources: a 12-byte group-specific query. */
+        ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, 3, IN4(239, 1, 1, 1), USEC_PER_SEC, 2,
+                                                  125 * USEC_PER_SEC, true, NULL, 0), 12);
+        ck_assert_uint_eq(b[8], 0x0a);
+        ck_assert_int_eq(igmp_parse(b, 12, &m, NULL), 0);
+        ck_assert(m.s_flag);
+        ck_assert_uint_eq(m.n_sources, 0);
+
+        /* igmp_build_query() is the same builder with the S flag clear and no sources, for every
+         * version and kind of query. */
+        for (int v = 1; v <= 3; v++) {
+                for (int gs = 0; gs <= 1; gs++) {
+                        in4_t g = gs ? IN4(239, 2, 3, 4) : 0;
+                        int n1, n2;
+
+                        if (v == 1 && gs)
+                                continue;
+                        memset(b, 0x55, sizeof b);
+                        memset(plain, 0x55, sizeof plain);
+                        n1 = igmp_build_query(plain, sizeof plain, v, g, 2 * USEC_PER_SEC, 2, 125 * USEC_PER_SEC);
+                        n2 = igmp_build_query_sources(b, sizeof b, v, g, 2 * USEC_PER_SEC, 2, 125 * USEC_PER_SEC,
+                                                      false, NULL, 0);
+                        ck_assert_int_gt(n1, 0);
+                        ck_assert_int_eq(n1, n2);
+                        ck_assert_mem_eq(b, plain, sizeof b);
+                }
+        }
+}
+END_TEST
+
+START_TEST(test_query_sources_roundtrip) {
+        static const size_t counts[] = { 1, 2, 3, 366, 1000, 65535 };
+
+        for (size_t k = 0; k < ELEMENTSOF(counts); k++) {
+                size_t n = counts[k], size = 12 + 4 * n;
+                in4_t *src = malloc(n * sizeof *src);
+                uint8_t *b = malloc(size);
+                IgmpMessage m;
+
+                ck_assert_ptr_nonnull(src);
+                ck_assert_ptr_nonnull(b);
+                for (size_t i = 0; i < n; i++)
+                        src[i] = IN4(198, 18, 0, 0) + (in4_t) (i * 7919 % 131072);
+                ck_assert_int_eq(igmp_build_query_sources(b, size, 3, IN4(232, 9, 9, 9), 3 * USEC_PER_SEC, 2,
+                                                          125 * USEC_PER_SEC, k % 2 == 0, src, n), (int) size);
+                ck_assert_uint_eq(b[10], n >> 8);
+                ck_assert_uint_eq(b[11], n & 0xff);
+                ck_assert_int_eq(igmp_parse(b, size, &m, NULL), 0);
+                ck_assert_uint_eq(m.n_sources, n);
+                ck_assert_int_eq(m.s_flag, k % 2 == 0);
+                for (size_t i = 0; i < n; i++)
+                        ck_assert_uint_eq(igmp_query_source(&m, (uint16_t) i), src[i]);
+                /* One byte short: nothing written. */
+                memset(b, 0xaa, size);
+                ck_assert_int_eq(igmp_build_query_sources(b, size - 1, 3, IN4(232, 9, 9, 9), 3 * USEC_PER_SEC, 2,
+                                                          125 * USEC_PER_SEC, false, src, n), -ENOBUFS);
+                ck_assert_uint_eq(b[0], 0xaa);
+                free(src);
+                free(b);
+        }
+}
+END_TEST
+
+START_TEST(test_query_sources_errors) {
+        const in4_t src[] = { IN4(198, 18, 0, 1), IN4(198, 18, 0, 2) };
+        const in4_t g = IN4(232, 1, 1, 1);
+        uint8_t b[64];
+
+        memset(b, 0xaa, sizeof b);
+        /* v1 and v2 queries have neither sources nor an S flag (RFC 2236 2: 8 octets). */
+        for (int v = 1; v <= 2; v++) {
+                ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, v, v == 1 ? 0 : g, USEC_PER_SEC, 2, 0,
+                                                          false, src, 2), -EINVAL);
+                ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, v, v == 1 ? 0 : g, USEC_PER_SEC, 2, 0,
+                                                          true, NULL, 0), -EINVAL);
+                ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, v, v == 1 ? 0 : g, USEC_PER_SEC, 2, 0,
+                                                          true, src, 1), -EINVAL);
+        }
+        /* Sources in a general query (RFC 3376 4.1.9, 4.1.11). */
+        ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, 3, 0, USEC_PER_SEC, 2, 0, false, src, 2), -EINVAL);
+        /* A count the 16-bit field cannot hold. */
+        ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, 3, g, USEC_PER_SEC, 2, 0, false, src, 65536), -EINVAL);
+        /* A count without addresses; a non-multicast group; no buffer; a bad version. */
+        ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, 3, g, USEC_PER_SEC, 2, 0, false, NULL, 1), -EINVAL);
+        ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, 3, IN4(198, 18, 0, 9), USEC_PER_SEC, 2, 0, false,
+                                                  src, 2), -EINVAL);
+        ck_assert_int_eq(igmp_build_query_sources(NULL, sizeof b, 3, g, USEC_PER_SEC, 2, 0, false, src, 2), -EINVAL);
+        ck_assert_int_eq(igmp_build_query_sources(b, sizeof b, 4, g, USEC_PER_SEC, 2, 0, false, src, 2), -EINVAL);
+        ck_assert_uint_eq(b[0], 0xaa);
+        /* Every size below 12 + 4 n. */
+        for (size_t s = 0; s < 20; s++)
+                ck_assert_int_eq(igmp_build_query_sources(b, s, 3, g, USEC_PER_SEC, 2, 0, true, src, 2), -ENOBUFS);
+        ck_assert_uint_eq(b[0], 0xaa);
+}
+END_TEST
+
+/* A query whose source list runs past the message is still refused (RFC 3376 4.1.8). */
+START_TEST(test_query_sources_truncated) {
+        uint8_t b[20];
+
+        for (size_t cut = 13; cut < sizeof pkt_gssq_s; cut++) {
+                memcpy(b, pkt_gssq_s, sizeof pkt_gssq_s);
+                fix_csum(b, cut);
+                ck_assert_int_eq(parse_err(b, cut), IGMP_PARSE_TRUNCATED);
+        }
+        /* Whole sources missing: the count says 3, two are there. */
+        memcpy(b, pkt_gssq_s, sizeof pkt_gssq_s);
+        b[11] = 3;
+        fix_csum(b, sizeof b);
+        ck_assert_int_eq(parse_err(b, sizeof b), IGMP_PARSE_TRUNCATED);
+        /* The count 2 at its right length parses; with group 0 it is no general query. */
+        memcpy(b, pkt_gssq_s, sizeof pkt_gssq_s);
+        ck_assert_int_eq(parse_err(b, sizeof b), IGMP_PARSE_OK);
+        put32(b + 4, 0);
+        fix_csum(b, sizeof b);
+        ck_assert_int_eq(parse_err(b, sizeof b), IGMP_PARSE_BAD_GROUP);
+}
+END_TEST
+
+START_TEST(test_v3_report_sources_bytes) {
+        const in4_t s1[] = { IN4(198, 18, 0, 1), IN4(198, 18, 0, 2) };
+        const in4_t s2[] = { IN4(198, 18, 0, 3) };
+        const IgmpGroupRecord r[] = {
+                { IGMP_MODE_IS_INCLUDE, IN4(232, 1, 1, 1), 2, s1 },
+                { IGMP_BLOCK_OLD_SOURCES, IN4(232, 1, 1, 2), 1, s2 },
+        };
+        uint8_t b[64];
+        IgmpMessage m;
+        IgmpRecord rec;
+        size_t cur = 0;
+
+        ck_assert_uint_eq(igmp_v3_record_size(2) + igmp_v3_record_size(1) + 8, sizeof pkt_v3_sources);
+        memset(b, 0xaa, sizeof b);
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, r, 2), (int) sizeof pkt_v3_sources);
+        ck_assert_mem_eq(b, pkt_v3_sources, sizeof pkt_v3_sources);
+        ck_assert_uint_eq(b[sizeof pkt_v3_sources], 0xaa);
+        ck_assert_int_eq(igmp_build_v3_report(b, sizeof pkt_v3_sources, r, 2), (int) sizeof pkt_v3_sources);
+
+        ck_assert_int_eq(igmp_parse(pkt_v3_sources, sizeof pkt_v3_sources, &m, NULL), 0);
+        ck_assert_uint_eq(m.n_records, 2);
+        ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+        ck_assert_uint_eq(rec.type, IGMP_MODE_IS_INCLUDE);
+        ck_assert_uint_eq(rec.group, IN4(232, 1, 1, 1));
+        ck_assert_uint_eq(rec.n_sources, 2);
+        ck_assert_uint_eq(igmp_record_source(&rec, 0), s1[0]);
+        ck_assert_uint_eq(igmp_record_source(&rec, 1), s1[1]);
+        ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 1);
+        ck_assert_uint_eq(rec.type, IGMP_BLOCK_OLD_SOURCES);
+        ck_assert_uint_eq(rec.group, IN4(232, 1, 1, 2));
+        ck_assert_uint_eq(rec.n_sources, 1);
+        ck_assert_uint_eq(igmp_record_source(&rec, 0), s2[0]);
+        ck_assert_int_eq(igmp_record_next(&m, &cur, &rec), 0);
+
+        /* A source count with no addresses behind it is refused; so is a sources pointer
+         * with a zero count ignored (n_sources decides). */
+        {
+                IgmpGroupRecord bad = { IGMP_ALLOW_NEW_SOURCES, IN4(232, 1, 1, 1), 1, NULL };
+                IgmpGroupRecord zero = { IGMP_CHANGE_TO_EXCLUDE, IN4(239, 1, 2, 3), 0, s1 };
+
+                ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, &bad, 1), -EINVAL);
+                ck_assert_int_eq(igmp_build_v3_report(b, sizeof b, &zero, 1), 16);
+                ck_assert_mem_eq(b, pkt_v3_join, 16);
+        }
+        /* Every size below the length. */
+        memset(b, 0xaa, sizeof b);
+        for (size_t s = 0; s < sizeof pkt_v3_sources; s++)
+                ck_assert_int_eq(igmp_build_v3_report(b, s, r, 2), -ENOBUFS);
+        ck_assert_uint_eq(b[0], 0xaa);
+        /* Every cut point of the packet is refused. */
+        for (size_t cut = 8; cut < sizeof pkt_v3_sources; cut++) {
+                uint8_t c[64];
+
+                memcpy(c, pkt_v3_sources, sizeof pkt_v3_sources);
+                fix_csum(c, cut);
+                ck_assert_int_eq(parse_err(c, cut), IGMP_PARSE_BAD_RECORD);
+        }
+}
+END_TEST
+
+/* Records with and without sources mixed, in every type: built, parsed, read back in order. */
+START_TEST(test_v3_report_sources_roundtrip) {
+        enum { N = 40 };
+        IgmpGroupRecord r[N];
+        in4_t src[N][N];
+        size_t want = 8;
+        uint8_t *b;
+        IgmpMessage m;
+        IgmpRecord rec;
+        size_t cur = 0, seen = 0;
+        int len;
+
+        for (size_t k = 0; k < N; k++) {
+                uint16_t n = (uint16_t) (k % 4 == 0 ? 0 : k);
+
+                for (uint16_t i = 0; i < n; i++)
+                        src[k][i] = IN4(198, 18, (uint8_t) k, (uint8_t) (i + 1));
+                r[k] = (IgmpGroupRecord) { (uint8_t) (IGMP_MODE_IS_INCLUDE + k % 6), IN4(232, 5, 0, (uint8_t) k), n,
+                                           n ? src[k] : NULL };
+                want += igmp_v3_record_size(n);
+        }
+        b = malloc(want);
+        ck_assert_ptr_nonnull(b);
+        len = igmp_build_v3_report(b, want, r, N);
+        ck_assert_int_eq(len, (int) want);
+        ck_assert_int_eq(igmp_build_v3_report(b, want - 1, r, N), -ENOBUFS);
+        ck_assert_int_eq(igmp_parse(b, want, &m, NULL), 0);
+        ck_assert_uint_eq(m.n_records, N);
+        while (igmp_record_next(&m, &cur, &rec) > 0) {
+                ck_assert_uint_lt(seen, N);
+                ck_assert_uint_eq(rec.type, r[seen].type);
+                ck_assert_uint_eq(rec.group, r[seen].group);
+                ck_assert_uint_eq(rec.n_sources, r[seen].n_sources);
+                for (uint16_t i = 0; i < rec.n_sources; i++)
+                        ck_assert_uint_eq(igmp_record_source(&rec, i), r[seen].sources[i]);
+                seen++;
+        }
+        ck_assert_uint_eq(seen, N);
+        free(b);
+}
+END_TEST
+
 static Suite *igmp_packet_suite(void) {
         Suite *s = suite_create("igmp-packet");
         TCase *tc;
@@ -1508,12 +1894,23 @@ static Suite *igmp_packet_suite(void) {
         tcase_add_test(tc, test_v3_aux_overflow);
         tcase_add_test(tc, test_v3_every_cut_point);
         tcase_add_test(tc, test_v3_record_type);
+        tcase_add_test(tc, test_v3_unknown_record_in_the_middle);
         tcase_add_test(tc, test_v3_record_group);
         tcase_add_test(tc, test_v3_many_records);
         tcase_add_test(tc, test_v3_report_bytes);
         tcase_add_test(tc, test_v3_report_capacity);
         tcase_add_test(tc, test_v3_report_mtu_boundary);
         tcase_add_test(tc, test_v3_report_errors);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("sources");
+        tcase_add_test(tc, test_query_sources_bytes);
+        tcase_add_test(tc, test_query_sources_s_flag);
+        tcase_add_test(tc, test_query_sources_roundtrip);
+        tcase_add_test(tc, test_query_sources_errors);
+        tcase_add_test(tc, test_query_sources_truncated);
+        tcase_add_test(tc, test_v3_report_sources_bytes);
+        tcase_add_test(tc, test_v3_report_sources_roundtrip);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("ip");

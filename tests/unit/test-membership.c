@@ -584,6 +584,9 @@ START_TEST(test_v3_include_with_sources_join) {
 }
 END_TEST
 
+/* TO_IN({}) is a leave (RFC 3376 6.4.2: EXCLUDE + TO_IN(A) sends Q(G));
+ * IS_IN({}) is a current-state record and 6.4.1 never lowers a timer or
+ * queries on one: the group stays until its timer runs out. */
 START_TEST(test_v3_empty_include_leaves) {
         Config c = defaults();
         usec_t tl = T0 + SEC(20);
@@ -597,17 +600,23 @@ START_TEST(test_v3_empty_include_leaves) {
         lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_CHANGE_TO_INCLUDE, G1, 0);
         lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_MODE_IS_INCLUDE, G2, 0);
         ck_assert_uint_eq(gsq(&l, G1, tl, tl + 1), 1);
-        ck_assert_uint_eq(gsq(&l, G2, tl, tl + 1), 1);
+        ck_assert_uint_eq(gsq(&l, G2, tl, tl + 1), 0);
         lab_advance_to(&l, tl + LMQT - 1);
         ck_assert(listening(&l, G1));
         ck_assert(listening(&l, G2));
         lab_advance_to(&l, tl + LMQT);
         ck_assert(!listening(&l, G1));
+        ck_assert(listening(&l, G2));
+        lab_advance_to(&l, T0 + SEC(1) + GMI - 1);
+        ck_assert(listening(&l, G2));
+        lab_advance_to(&l, T0 + SEC(1) + GMI);
         ck_assert(!listening(&l, G2));
+        ck_assert_uint_eq(gsq(&l, G2, LAB_ALWAYS), 0);
         lab_done(&l);
 }
 END_TEST
 
+/* BLOCK and ALLOW({}) on groups without state create none. */
 START_TEST(test_v3_block_and_empty_allow_ignored) {
         Config c = defaults();
         Lab l;
@@ -616,9 +625,11 @@ START_TEST(test_v3_block_and_empty_allow_ignored) {
         lab_advance_to(&l, T0 + SEC(1));
         lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_MODE_IS_EXCLUDE, G1, 0);
         lab_advance_to(&l, T0 + SEC(20));
-        /* BLOCK on a listened group: no leave processing. */
+        /* BLOCK on an any-source group (EXCLUDE {}): RFC 3376 6.4.2 asks for
+         * those sources only (Q(G,A-Y)), the group stays. */
         lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_BLOCK_OLD_SOURCES, G1, 2);
-        ck_assert_uint_eq(gsq(&l, G1, LAB_ALWAYS), 0);
+        ck_assert_uint_eq(gsq(&l, G1, LAB_ALWAYS), 1);
+        ck_assert_uint_eq(lab_nth(&l, EFFECT_SEND_QUERY, G1, l.down, 0)->e.n_sources, 2);
         ck_assert(listening(&l, G1));
         /* ... nor a join, nor ALLOW with no source. */
         lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_BLOCK_OLD_SOURCES, G2, 1);
@@ -629,6 +640,34 @@ START_TEST(test_v3_block_and_empty_allow_ignored) {
         /* BLOCK does not refresh the group timer either. */
         lab_advance_to(&l, T0 + SEC(1) + GMI);
         ck_assert(!listening(&l, G1));
+        lab_done(&l);
+}
+END_TEST
+
+/* RFC 3376 7.3.1: "When in IGMPv1 mode, routers MUST send Periodic Queries
+ * with a Max Response Time of 0 and MUST ignore Leave Group messages": an
+ * IGMPv1 querier heard on the link (a higher address: we stay querier) puts
+ * us in v1 mode, where a leave neither quick-leaves nor queries. */
+START_TEST(test_v1_querier_mode_ignores_leaves) {
+        Config c = defaults();
+        Lab l;
+
+        c.quickleave = true;
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(1));
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_query(&l, LAB_DOWN_IFINDEX, IN4(198, 18, 1, 200), 1, 0, 0);
+        ck_assert(proxy_is_querier(l.p, l.down));
+        lab_advance_to(&l, T0 + SEC(20));
+        lab_leave(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        ck_assert(listening(&l, G1));
+        ck_assert_uint_eq(gsq(&l, G1, LAB_ALWAYS), 0);
+        /* our own general queries are v1 now, Max Resp Time 0 */
+        lab_advance_to(&l, T0 + SEC(1) + QI);
+        const Rec *q = lab_nth(&l, EFFECT_SEND_QUERY, 0, l.down, 1);
+        ck_assert_ptr_nonnull(q);
+        ck_assert_uint_eq(q->e.version, 1);
+        ck_assert_uint_eq(q->e.max_resp, 0);
         lab_done(&l);
 }
 END_TEST
@@ -853,6 +892,7 @@ static Suite *membership_suite(void) {
         tcase_add_test(tc, test_v3_include_with_sources_join);
         tcase_add_test(tc, test_v3_empty_include_leaves);
         tcase_add_test(tc, test_v3_block_and_empty_allow_ignored);
+        tcase_add_test(tc, test_v1_querier_mode_ignores_leaves);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("input");

@@ -237,9 +237,9 @@ START_TEST(test_timers_reserved_at_creation) {
                 lab_report(&l, LAB_DOWN2_IFINDEX, HOST_C, IN4(239, 9, g / 256, g % 256), 2);
                 proxy_handle_nocache(l.p, l.up, SRC1, IN4(239, 9, g / 256, g % 256), l.now);
         }
-        /* 300 groups: 2 memberships (2 timers each) and the group (3: repeat,
+        /* 300 groups: 2 memberships (3 timers each: group, query round, sources) and the group (3: repeat,
          * response, refresh); routes have no timer (activity.c reads them). */
-        ck_assert_uint_eq(l.p->timers.reserved, base + 300 * (2 * 2 + 3));
+        ck_assert_uint_eq(l.p->timers.reserved, base + 300 * (2 * 3 + 3));
         ck_assert_uint_le(l.p->timers.n, l.p->timers.reserved);
         ck_assert_uint_le(l.p->timers.reserved, l.p->timers.cap);
         /* Everything expires (GMI, route idle): the room is given back. */

@@ -324,11 +324,13 @@ END_TEST
 
 /* Lost the election during the startup queries: once the other querier is
  * gone we query again, then every Query Interval (the unfinished startup
- * sequence must not come back). */
+ * sequence must not come back). The other querier's v3 query says QRV 2,
+ * QQI 125 s: as non-querier we adopt them (RFC 3376 4.1.6, 4.1.7), so the
+ * Other Querier Present Interval is 2 x 125 + 10 / 2 s, not ours (3 x 125). */
 START_TEST(test_resume_after_election_during_startup) {
         Config c = defaults();
         usec_t tq = T0 + SEC(1);
-        usec_t oqpi = 3 * QI + QRI / 2; /* 380 s */
+        usec_t oqpi = 2 * SEC(125) + QRI / 2; /* 255 s */
         Lab l;
 
         c.robustness = 3;

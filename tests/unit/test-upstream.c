@@ -962,6 +962,65 @@ START_TEST(test_reports_without_router_alert) {
 }
 END_TEST
 
+/* A group-and-source-specific query heard upstream. */
+static void gssq(Lab *l, in4_t group, const in4_t *sources, size_t n, usec_t max_resp) {
+        uint8_t buf[128];
+        IgmpMessage m;
+        IpInfo ip = { .src = UP_Q, .dst = group, .ttl = 1, .protocol = 2, .router_alert = true };
+        int len = igmp_build_query_sources(buf, sizeof buf, 3, group, max_resp, 2, SEC(125), false, sources, n);
+
+        ck_assert_int_gt(len, 0);
+        ck_assert_int_eq(igmp_parse(buf, (size_t) len, &m, NULL), 0);
+        proxy_handle_igmp(l->p, LAB_UP_IFINDEX, &ip, &m, l->now);
+        lab_collect(l);
+}
+
+/* RFC 3376 5.2: "If the expired timer is a group timer and the list of
+ * recorded sources for that group is non-empty ... if the interface state is
+ * INCLUDE (B), then the report contains IS_IN (A*B)"; an empty result sends
+ * nothing; the sources of a second query join those recorded (rule 5). */
+START_TEST(test_group_and_source_query_answer) {
+        Config c = with_upstream(3, REFRESH_NO);
+        in4_t s1 = IN4(198, 18, 0, 1), s2 = IN4(198, 18, 0, 2), s9 = IN4(198, 18, 0, 9);
+        in4_t q1[] = { s2, s9 }, q2[] = { s9 }, q3[] = { s1 };
+        const Rec *r;
+        usec_t t;
+        Lab l;
+
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(1));
+        /* a host wants S1 and S2 only: INCLUDE {198.18.0.1, 198.18.0.2} */
+        lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_ALLOW_NEW_SOURCES, G1, 2);
+        ck_assert(proxy_group_joined(l.p, G1));
+        lab_advance(&l, SEC(10));
+        t = l.now;
+        gssq(&l, G1, q1, 2, SEC(1));
+        lab_advance(&l, SEC(1));
+        ck_assert_uint_eq(lab_count_in(&l, EFFECT_SEND_REPORT, G1, l.up, t, USEC_INFINITY), 1);
+        r = lab_nth(&l, EFFECT_SEND_REPORT, G1, l.up, 2); /* after the ALLOW and its repeat */
+        ck_assert_ptr_nonnull(r);
+        ck_assert_uint_eq(r->e.record, IGMP_MODE_IS_INCLUDE);
+        ck_assert_uint_eq(r->e.n_sources, 1);
+        ck_assert_uint_eq(r[1].e.type, EFFECT_SOURCE);
+        ck_assert_uint_eq(r[1].e.source, s2);
+        /* nothing it wants: no answer */
+        t = l.now;
+        gssq(&l, G1, q2, 1, SEC(1));
+        lab_advance(&l, SEC(1));
+        ck_assert_uint_eq(lab_count_in(&l, EFFECT_SEND_REPORT, G1, l.up, t, USEC_INFINITY), 0);
+        /* two queries before the answer: their sources together */
+        t = l.now;
+        gssq(&l, G1, q2, 1, SEC(1));
+        gssq(&l, G1, q3, 1, SEC(1));
+        lab_advance(&l, SEC(1));
+        ck_assert_uint_eq(lab_count_in(&l, EFFECT_SEND_REPORT, G1, l.up, t, USEC_INFINITY), 1);
+        r = lab_nth(&l, EFFECT_SEND_REPORT, G1, l.up, 3);
+        ck_assert_uint_eq(r->e.n_sources, 1);
+        ck_assert_uint_eq(r[1].e.source, s1);
+        lab_done(&l);
+}
+END_TEST
+
 static Suite *upstream_suite(void) {
         Suite *s = suite_create("upstream");
         TCase *tc;
@@ -973,6 +1032,7 @@ static Suite *upstream_suite(void) {
         tcase_add_test(tc, test_compat_timer_uses_that_queriers_values);
         tcase_add_test(tc, test_mode_change_cancels_pending);
         tcase_add_test(tc, test_every_kind_in_the_compat_version);
+        tcase_add_test(tc, test_group_and_source_query_answer);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("records");
