@@ -8,7 +8,8 @@
  * subscriptions". Covers: the route of a host sending on vlan10 (input VIF
  * vlan10; outputs the upstream and vlan20 when vlan20 listens), with no
  * listener (upstream only), with ForwardToUpstream=no (no upstream), with
- * the upstream's filters refusing the group; sources off the link's subnet,
+ * the upstream's filters refusing the group, the other links' source lists
+ * (RFC 3376 6.3); sources off the link's subnet,
  * 224.0.0.x and groups the link's filters refuse get nothing; the routes
  * follow the listeners, the interfaces, reloads and stay when the group's
  * last listener goes; the cap per link (MaxGroupsPerInterface=); they do not
@@ -244,6 +245,28 @@ START_TEST(test_sender_routes_capped_per_link) {
         ck_assert_uint_eq(count_of(&l, EFFECT_MFC_SET, HOST_A, G1), 2);
         nocache(&l, l.down2, HOST_C, G1);
         ck_assert_uint_eq(count_of(&l, EFFECT_MFC_SET, HOST_C, G1), 1);
+        lab_done(&l);
+}
+END_TEST
+
+/* RFC 3376 6.3 on the other links: a listener in INCLUDE mode gets only
+ * the senders it lists, one in EXCLUDE mode all but those it excludes. */
+START_TEST(test_sender_source_lists) {
+        Config c = defaults();
+        const in4_t a[] = { HOST_A };
+        Lab l;
+
+        lab_init(&l, &c, true);
+        lab_v3_record_src(&l, LAB_DOWN2_IFINDEX, HOST_C, IGMP_CHANGE_TO_INCLUDE, G1, a, 1);
+        lab_v3_record_src(&l, LAB_DOWN2_IFINDEX, HOST_C, IGMP_CHANGE_TO_EXCLUDE, G2, a, 1);
+        nocache(&l, l.down, HOST_A, G1);
+        nocache(&l, l.down, HOST_B, G1);
+        nocache(&l, l.down, HOST_A, G2);
+        nocache(&l, l.down, HOST_B, G2);
+        ck_assert_uint_eq(outputs(&l, HOST_A, G1), bit(l.up) | bit(l.down2));
+        ck_assert_uint_eq(outputs(&l, HOST_B, G1), bit(l.up));
+        ck_assert_uint_eq(outputs(&l, HOST_A, G2), bit(l.up));
+        ck_assert_uint_eq(outputs(&l, HOST_B, G2), bit(l.up) | bit(l.down2));
         lab_done(&l);
 }
 END_TEST
@@ -536,6 +559,7 @@ static Suite *senders_suite(void) {
         tcase_add_test(tc, test_sender_upstream_filter);
         tcase_add_test(tc, test_sender_rejected);
         tcase_add_test(tc, test_sender_routes_capped_per_link);
+        tcase_add_test(tc, test_sender_source_lists);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("changes");
