@@ -123,6 +123,8 @@ static int ini_assignment(IniReader *r, const char *name, const char *value) {
                         info->role_line = p->line;
                 else if (id == KEY_ALTNET && *value && info->altnet_line == 0)
                         info->altnet_line = p->line;
+                else if (id == KEY_FORWARD_TO_UPSTREAM)
+                        info->forward_line = *value ? p->line : 0;
         } else {
                 free(p->key_text[id]);
                 p->key_text[id] = NULL;

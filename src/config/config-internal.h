@@ -37,6 +37,7 @@ typedef enum Section {
 
 typedef enum ValueType {
         VALUE_BOOL,
+        VALUE_BOOL_NEGATED, /* a yes/no key stored in a bool field that means its opposite */
         VALUE_UINT,
         VALUE_TIMESPAN,
         VALUE_DEFAULT_ROLE,
@@ -74,6 +75,7 @@ typedef enum KeyId {
         KEY_BLACKLIST,
         KEY_THRESHOLD,
         KEY_RATELIMIT,
+        KEY_FORWARD_TO_UPSTREAM,
         _KEY_MAX,
 } KeyId;
 
@@ -93,6 +95,7 @@ extern const KeyDef config_keys[_KEY_MAX];
 typedef struct IfaceInfo {
         unsigned role_line;   /* 0: no Role= seen */
         unsigned altnet_line; /* first AltNet= with a value */
+        unsigned forward_line; /* last ForwardToUpstream= with a value */
 } IfaceInfo;
 
 /* The state of one parse, shared by the readers and the whole-file checks. */

@@ -140,6 +140,11 @@ static int finish(Parser *p) {
                         parser_warning(p, p->info[i].altnet_line, c->ifaces[i].name,
                                        "%s is only used on the upstream interface, ignored on this %s interface",
                                        c->legacy ? "altnet" : "AltNet=", iface_role_to_string(c->ifaces[i].role));
+        for (size_t i = 0; i < c->n_ifaces; i++)
+                if (p->info[i].forward_line > 0 && c->ifaces[i].role != ROLE_DOWNSTREAM)
+                        parser_warning(p, p->info[i].forward_line, c->ifaces[i].name,
+                                       "ForwardToUpstream= is only used on downstream interfaces, ignored on this %s interface",
+                                       iface_role_to_string(c->ifaces[i].role));
         return 0;
 }
 

@@ -64,6 +64,8 @@ const KeyDef config_keys[_KEY_MAX] = {
         [KEY_BLACKLIST] = { SECTION_INTERFACE, "Blacklist", VALUE_BLACKLIST },
         [KEY_THRESHOLD] = { SECTION_INTERFACE, "Threshold", VALUE_UINT, offsetof(IfaceConfig, threshold), 1, 255 },
         [KEY_RATELIMIT] = { SECTION_INTERFACE, "RateLimit", VALUE_UINT, offsetof(IfaceConfig, ratelimit), 0, 1000000 },
+        [KEY_FORWARD_TO_UPSTREAM] = { SECTION_INTERFACE, "ForwardToUpstream", VALUE_BOOL_NEGATED,
+                                      offsetof(IfaceConfig, no_forward_to_upstream) },
 };
 
 int role_from_string(const char *s, IfaceRole *ret) {
@@ -232,6 +234,7 @@ static void describe_range(const KeyDef *k, char *buf, size_t size) {
         }
         switch (k->type) {
         case VALUE_BOOL:
+        case VALUE_BOOL_NEGATED:
                 snprintf(buf, size, "yes or no");
                 break;
         case VALUE_UINT:
@@ -335,6 +338,17 @@ int apply_value(Parser *p, const KeyDef *k, void *base, const char *what, const 
                 if (r < 0)
                         return bad_value(p, k, what, value);
                 *(bool *) field = r;
+                return 0;
+
+        case VALUE_BOOL_NEGATED:
+                if (!*value) {
+                        *(bool *) field = *(const bool *) dfield;
+                        return 0;
+                }
+                r = parse_boolean(value);
+                if (r < 0)
+                        return bad_value(p, k, what, value);
+                *(bool *) field = !r;
                 return 0;
 
         case VALUE_UINT:

@@ -231,6 +231,8 @@ char *config_to_string(const Config *c) {
                                 format_prefix(pfx, &ic->filters[j].prefix));
                 fprintf(f, "Threshold=%u\n", ic->threshold);
                 fprintf(f, "RateLimit=%u\n", ic->ratelimit);
+                if (ic->role == ROLE_DOWNSTREAM)
+                        fprintf(f, "ForwardToUpstream=%s\n", ic->no_forward_to_upstream ? "no" : "yes");
         }
 
         if (fclose(f) != 0)

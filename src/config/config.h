@@ -45,6 +45,10 @@ typedef struct IfaceConfig {
         size_t n_filters;
         unsigned threshold;    /* TTL threshold of the VIF, 1..255, default 1 */
         unsigned ratelimit;    /* kbit/s of the VIF, 0 = none (default) */
+        bool no_forward_to_upstream; /* ForwardToUpstream=no (downstream): multicast sent by hosts on
+                                        this link is not forwarded upstream (RFC 4605 4.2 says it is,
+                                        the default). Stored negated: a zeroed IfaceConfig has the
+                                        default */
         unsigned line;         /* where it was defined, for messages */
 } IfaceConfig;
 

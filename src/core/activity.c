@@ -16,7 +16,10 @@
  * at a steady pace instead: a quarter of StallTimeoutSec, 250 to 300 ms,
  * which keeps a stall seen within StallTimeoutSec + 0.6 s.
  *
- * It decides nothing itself: the verdicts are stall.c's and routes.c's.
+ * It decides nothing itself: the verdicts are stall.c's and routes.c's; it
+ * only frees a group that held nothing but routes once the last one is gone
+ * (a downstream sender's, for a group nobody listens to). The glue reads
+ * every route, whatever interface it arrives on.
  */
 #include "core.h"
 
@@ -29,7 +32,7 @@ static usec_t fallback_tick(const Proxy *p) {
 void activity_timer(Proxy *p, usec_t now) {
         Effect *e;
 
-        if (p->n_joined == 0)
+        if (p->n_joined == 0 && p->n_routes == 0)
                 return; /* no route, no joined group: the next join or route asks again */
         e = effect_push(p, EFFECT_ACTIVITY_POLL);
         if (e)
@@ -55,16 +58,21 @@ void proxy_activity_done(Proxy *p, bool complete, usec_t now) {
         bool flowing = false;
         size_t b = 0;
         void *it = NULL;
-        UpGroup *g;
+        UpGroup *g, *after;
 
         if (p->shut_down)
                 return;
-        while ((g = hash_next(&p->groups, &b, &it))) {
+        /* One step ahead: a group that held only routes of downstream
+         * senders goes with its last one. */
+        after = hash_next(&p->groups, &b, &it);
+        while ((g = after)) {
+                after = hash_next(&p->groups, &b, &it);
                 /* (MIN evaluates its arguments twice: the verdicts go first.) */
                 usec_t idle_next = routes_check_idle(p, g, complete, now);
                 usec_t stall_next = stall_check(p, g, now);
                 next = MIN(next, MIN(idle_next, stall_next));
-                flowing = flowing || (g->joined && g->routes);
+                flowing = flowing || (g->joined && routes_any_from_upstream(p, g));
+                group_maybe_free(p, g);
         }
         if (!complete)
                 next = MIN(next, now + fallback_tick(p)); /* the look failed: again soon */
@@ -81,6 +89,6 @@ void proxy_activity_done(Proxy *p, bool complete, usec_t now) {
 /* Reload: StallTimeoutSec or SourceIdleTimeoutSec may have changed; look
  * now and let the look arm the next one. */
 void activity_reconfigure(Proxy *p, usec_t now) {
-        if (p->n_joined > 0)
+        if (p->n_joined > 0 || p->n_routes > 0)
                 activity_arm_by(p, now);
 }

@@ -67,6 +67,7 @@ typedef struct Iface {
         usec_t older_until;     /* ... until then */
         size_t n_members;       /* Member entries (listening or leaving) */
         size_t n_listening;
+        size_t n_routes_in;     /* routes arriving on it (routes.c) */
 } Iface;
 
 /* A source record (RFC 3376 6.2.3) of a group on one downstream link. */
@@ -117,10 +118,15 @@ typedef struct Member {
         uint64_t forwarding;   /* digest of what it forwards (membership.c), 0 = nothing */
 } Member;
 
+/* One (source, group) entry of the kernel's forwarding cache (routes.c). The
+ * kernel holds one entry per (S,G), so does the group: a stream arriving
+ * upstream, or one sent by a host on a downstream link (RFC 4605 4.2). */
 typedef struct Route {
         struct Route *next;
         in4_t source;
         in4_t group;
+        int vif;               /* input VIF: the upstream, or the downstream link of a sender */
+        uint32_t outputs;      /* output VIFs as last given to the kernel */
         uint64_t packets;      /* the kernel's count at the last reading */
         usec_t last_packet;    /* when the kernel last forwarded (or offered) a packet of it */
         bool seen;             /* in the kernel's table at the last look */
@@ -202,6 +208,7 @@ struct Proxy {
         HashTable groups;      /* key: group -> UpGroup */
         size_t n_joined;
         size_t n_listened;     /* UpGroups with out_mask != 0 */
+        size_t n_routes;       /* Routes of every group (routes.c) */
         PendingSource pending[PENDING_SOURCES];
         size_t pending_next;
         /* refresh cycle */
@@ -343,9 +350,27 @@ bool group_upstream_allowed(Proxy *p, in4_t group);
 void groups_drain(Proxy *p);
 
 /* routes.c (also proxy_handle_nocache) */
+/* Traffic of r arrives upstream (else it is a downstream sender's). */
+static inline bool route_from_upstream(const Proxy *p, const Route *r) {
+        return r->vif == p->upstream;
+}
+/* The group's listeners changed: every route's outputs follow. */
 void routes_update(Proxy *p, UpGroup *g);
+/* The group is no longer served upstream: its routes from upstream go, its
+ * downstream senders' routes stay (their outputs follow). */
 void routes_drop(Proxy *p, UpGroup *g);
 void routes_take_pending(Proxy *p, UpGroup *g, usec_t now);
+/* Every route's outputs again (the upstream came, a reload); routes the
+ * configuration no longer allows go. */
+void routes_recompute(Proxy *p);
+/* Interface vif was removed (after its memberships and, for the upstream,
+ * after p->upstream was cleared): routes arriving on it go, the others lose
+ * it from their outputs. */
+void routes_iface_gone(Proxy *p, int vif);
+/* Removes every route (proxy_shutdown). */
+void routes_remove_all(Proxy *p);
+/* The group has a route of traffic arriving upstream. */
+bool routes_any_from_upstream(const Proxy *p, const UpGroup *g);
 Route *route_find(const UpGroup *g, in4_t source);
 void route_counters(Route *r, uint64_t packets, usec_t idle, usec_t now);
 usec_t routes_check_idle(Proxy *p, UpGroup *g, bool complete, usec_t now);

@@ -39,9 +39,11 @@ typedef enum EventType {
                                     the upstream interface is gone) */
         EVENT_REFRESH_CYCLE,     /* a refresh cycle completed; count = reports sent */
         EVENT_REFRESH_SKIPPED,   /* auto mode: an upstream querier is present */
-        EVENT_ROUTE_ADDED,       /* (S,G) forwarded */
-        EVENT_ROUTE_REMOVED,     /* (S,G) no longer forwarded */
-        EVENT_ROUTE_REJECTED,    /* (S,G) source outside upstream subnet and altnets */
+        EVENT_ROUTE_ADDED,       /* (S,G) forwarded (vif: where it arrives; count: output VIFs) */
+        EVENT_ROUTE_REMOVED,     /* (S,G) no longer forwarded (vif: where it arrived) */
+        EVENT_ROUTE_REJECTED,    /* (S,G) not forwarded: on the upstream vif, a source outside the
+                                    upstream subnet and altnets; on a downstream vif, a sender there
+                                    (count: RouteRejectReason) */
         EVENT_QUERIER_LOST,      /* another querier with a lower address took over (source) */
         EVENT_QUERIER_RESUMED,   /* other querier timed out, we query again */
         EVENT_GROUP_LIMIT,       /* a report dropped because the interface's group cap is reached */
@@ -65,6 +67,13 @@ typedef enum EventLeaveReason {
         LEAVE_REASON_FILTER,      /* a reloaded configuration forbids the group */
         _LEAVE_REASON_MAX,
 } EventLeaveReason;
+
+/* Why a downstream sender's stream got no route (EVENT_ROUTE_REJECTED on a downstream vif). */
+typedef enum RouteRejectReason {
+        ROUTE_REJECT_OFF_LINK,    /* its source is not on the link's subnet */
+        ROUTE_REJECT_LIMIT,       /* the link has MaxGroupsPerInterface routes of senders already */
+        _ROUTE_REJECT_MAX,
+} RouteRejectReason;
 
 typedef struct Effect {
         EffectType type;

@@ -260,6 +260,7 @@ int proxy_add_iface(Proxy *p, int ifindex, const char *name, IfaceRole role, in4
                 while ((g = hash_next(&p->groups, &b, &it)))
                         if (g->out_mask)
                                 group_start(p, g, now);
+                routes_recompute(p); /* downstream senders' routes go upstream too */
         } else
                 querier_start(p, i, now);
         return i->vif;
@@ -286,6 +287,7 @@ int proxy_remove_iface(Proxy *p, int vif, usec_t now) {
         }
         i->used = false;
         i->cfg = NULL;
+        routes_iface_gone(p, vif);
         return 0;
 }
 
@@ -520,6 +522,7 @@ void proxy_shutdown(Proxy *p, usec_t now) {
 
         if (p->shut_down)
                 return;
+        routes_remove_all(p);
         while ((g = hash_next(&p->groups, &b, &it)))
                 group_stop(p, g, true, now);
         /* Inert from now on: no timer of any kind may fire again. */

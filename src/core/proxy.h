@@ -82,7 +82,9 @@ int proxy_vif_by_ifindex(const Proxy *p, int ifindex);
 
 /* A parsed IGMP message that arrived on ifindex. */
 void proxy_handle_igmp(Proxy *p, int ifindex, const IpInfo *ip, const IgmpMessage *m, usec_t now);
-/* Kernel IGMPMSG_NOCACHE: a packet (source, group) arrived on vif with no MFC entry. */
+/* Kernel IGMPMSG_NOCACHE: a packet (source, group) arrived on vif with no MFC
+ * entry; vif is the upstream or a downstream interface (a host there sending:
+ * RFC 4605 4.2). */
 void proxy_handle_nocache(Proxy *p, int vif, in4_t source, in4_t group, usec_t now);
 /* Answer to EFFECT_ACTIVITY_POLL, once per route the kernel has: its packet
  * count and how long ago it last forwarded a packet (ROUTE_IDLE_UNKNOWN if
@@ -138,7 +140,7 @@ typedef struct ProxyGroupInfo {
 } ProxyGroupInfo;
 
 /* Calls cb for every group the core knows (listened to downstream, joined
- * upstream, or both), in hash order; cb must not change the Proxy. Stops
+ * upstream, or with routes of hosts sending to it downstream), in hash order; cb must not change the Proxy. Stops
  * early if cb returns < 0 and returns that value, else 0. */
 typedef int (*ProxyGroupCallback)(const ProxyGroupInfo *info, void *userdata);
 int proxy_foreach_group(const Proxy *p, ProxyGroupCallback cb, void *userdata);

@@ -76,5 +76,8 @@ void proxy_set_config(Proxy *p, const Config *cfg, usec_t now) {
                 else if (!g->joined && g->out_mask && group_upstream_allowed(p, g->group))
                         group_start(p, g, now);
         }
+
+        /* ForwardToUpstream= and the filters decide where downstream senders' streams go. */
+        routes_recompute(p);
 }
 

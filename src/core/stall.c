@@ -12,8 +12,9 @@
  * like any other, said once at debug level, and raises nothing.
  *
  * When the group last carried a packet is its routes' business (routes.c,
- * from the counters activity.c reads); reporting is upstream.c's. Not here:
- * the periodic refresh (refresh.c).
+ * from the counters activity.c reads): only routes of traffic arriving
+ * upstream count, not those of hosts sending on a downstream link.
+ * Reporting is upstream.c's. Not here: the periodic refresh (refresh.c).
  */
 #include "core.h"
 
@@ -29,12 +30,15 @@ void stall_on_join(Proxy *p, UpGroup *g, usec_t now) {
                 activity_arm_by(p, now + p->cfg->stall_timeout);
 }
 
-/* The last packet of any of the group's streams since the join, 0 if it
- * never carried one. Kept on the group: a stream silent long enough loses
- * its route (SourceIdleTimeoutSec), not its history. */
-static usec_t group_last_packet(UpGroup *g) {
+/* The last packet of any of the group's streams from upstream since the
+ * join, 0 if it never carried one (a host on a downstream link sending to
+ * the group is no sign of the upstream's membership). Kept on the group: a
+ * stream silent long enough loses its route (SourceIdleTimeoutSec), not its
+ * history. */
+static usec_t group_last_packet(const Proxy *p, UpGroup *g) {
         for (const Route *r = g->routes; r; r = r->next)
-                g->last_packet = MAX(g->last_packet, r->last_packet);
+                if (route_from_upstream(p, r))
+                        g->last_packet = MAX(g->last_packet, r->last_packet);
         return g->last_packet;
 }
 
@@ -46,7 +50,7 @@ usec_t stall_check(Proxy *p, UpGroup *g, usec_t now) {
 
         if (timeout == 0 || !g->joined || g->out_mask == 0 || p->shut_down)
                 return USEC_INFINITY;
-        last = group_last_packet(g);
+        last = group_last_packet(p, g);
         if (last == 0) {
                 if (!g->silence_logged && now - g->joined_at >= timeout) {
                         /* Said once, at debug level: nothing is wrong. */

@@ -272,15 +272,16 @@ static void apply_mfc(Manager *m, const Effect *e) {
 
 typedef struct StatsCtx {
         Manager *m;
-        int upstream_ifindex;
         usec_t now;
 } StatsCtx;
 
+/* Every route, whatever it arrives on (upstream, or a downstream sender's
+ * link): one per (S,G) in the kernel; the core ignores those it does not know. */
 static void on_route_stats(void *userdata, in4_t source, in4_t group, int iif, uint64_t packets, uint64_t idle) {
         StatsCtx *c = userdata;
 
-        if (iif == c->upstream_ifindex)
-                proxy_route_counters(c->m->proxy, source, group, packets, idle, c->now);
+        (void) iif;
+        proxy_route_counters(c->m->proxy, source, group, packets, idle, c->now);
 }
 
 typedef struct SourceList {
@@ -331,17 +332,13 @@ static bool read_activity_per_route(Manager *m, usec_t now) {
  * dump of the multicast routing table. If the kernel refuses such dumps the
  * daemon says so once and reads each route with SIOCGETSGCNT from then on; a
  * dump that fails otherwise (a busy socket) falls back for this look only. */
-static void read_activity(Manager *m, const Effect *e) {
+static void read_activity(Manager *m) {
         usec_t now = manager_now(m);
         bool complete;
         int r = -ENOTCONN;
 
-        if (e->vif < 0 || e->vif >= PROXY_MAX_VIFS || !m->vifs[e->vif].active) {
-                proxy_activity_done(m->proxy, false, now);
-                return;
-        }
         if (m->stats_fd >= 0) {
-                StatsCtx c = { .m = m, .upstream_ifindex = m->vifs[e->vif].ifindex, .now = now };
+                StatsCtx c = { .m = m, .now = now };
                 r = mroute_stats_dump(m->stats_fd, on_route_stats, &c);
                 if (r == -EOPNOTSUPP || r == -EINVAL || r == -EPROTONOSUPPORT || r == -EPERM) {
                         log_notice_errno(r, "The kernel does not list multicast routes over rtnetlink (%m): reading "
@@ -388,6 +385,11 @@ static void apply_event(Manager *m, const Effect *e) {
                 .source = e->source,
         };
 
+        /* Route events on a downstream VIF are about a host sending there (RFC 4605 4.2). */
+        bool sender = e->vif >= 0 && e->vif < PROXY_MAX_VIFS && m->vifs[e->vif].active &&
+                      m->vifs[e->vif].role == ROLE_DOWNSTREAM;
+        const char *on = sender ? ", a sender on " : "", *on_if = sender ? ctx.interface : "";
+
         in4_to_string(e->group, g);
         in4_to_string(e->source, s);
         switch (e->event) {
@@ -429,12 +431,18 @@ static void apply_event(Manager *m, const Effect *e) {
                 break;
         case EVENT_ROUTE_ADDED:
                 ctx.message_id = MSG_ROUTE_ADDED;
-                log_ctx(LOG_INFO, &ctx, "Forwarding %s from %s", g, s);
+                log_ctx(LOG_INFO, &ctx, "Forwarding %s from %s%s%s", g, s, on, on_if);
                 break;
         case EVENT_ROUTE_REMOVED:
-                log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s", g, s);
+                log_ctx(LOG_INFO, &ctx, "Stopped forwarding %s from %s%s%s", g, s, on, on_if);
                 break;
         case EVENT_ROUTE_REJECTED:
+                if (sender) { /* not the upstream's AltNet= business: no StreamRejected */
+                        log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s%s%s: %s", g, s, on, on_if,
+                                e->count == ROUTE_REJECT_LIMIT ? "MaxGroupsPerInterface= routes of senders there already"
+                                                               : "source outside the interface's subnet");
+                        break;
+                }
                 remember_rejected(m, e->source, e->group);
                 manager_notify(m, stream_rejected, e->source, e->group);
                 log_ctx(LOG_DEBUG, &ctx, "Not forwarding %s from %s: source outside the upstream subnet and altnets",
@@ -564,7 +572,7 @@ void manager_apply_effects(Manager *m) {
                         apply_mfc(m, &e);
                         break;
                 case EFFECT_ACTIVITY_POLL:
-                        read_activity(m, &e);
+                        read_activity(m);
                         break;
                 case EFFECT_EVENT:
                         apply_event(m, &e);

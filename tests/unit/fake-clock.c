@@ -12,7 +12,8 @@
 
 /* The fake kernel's multicast forwarding cache: the routes the core set,
  * with their counters. While the lab's stream flows every route forwards
- * all the time; lab_stream(l, false) stamps the moment it stopped. */
+ * all the time; lab_stream(l, false) stamps the moment it stopped (routes
+ * of Lab.flowing_source go on forwarding). */
 static FakeRoute *kernel_route(Lab *l, in4_t source, in4_t group) {
         for (size_t k = 0; k < l->n_kroutes; k++)
                 if (l->kroutes[k].source == source && l->kroutes[k].group == group)
@@ -36,7 +37,7 @@ static void kernel_apply(Lab *l, const Effect *e) {
 static void kernel_answer_activity(Lab *l) {
         for (size_t k = 0; k < l->n_kroutes; k++) {
                 FakeRoute *r = &l->kroutes[k];
-                if (l->stream_flowing) {
+                if (l->stream_flowing || (l->flowing_source != 0 && r->source == l->flowing_source)) {
                         r->packets += 100;
                         r->last = l->now;
                 }

@@ -41,6 +41,7 @@ typedef struct Lab {
         FakeRoute kroutes[LAB_MAX_KROUTES];
         size_t n_kroutes;
         bool stream_flowing;      /* set with lab_stream() */
+        in4_t flowing_source;     /* its routes forward even while the stream is stopped (0: none) */
         bool idle_unknown;        /* answer like the SIOCGETSGCNT fallback: no idle ages */
         bool kernel_hides_routes; /* answer with no route at all (the kernel lost them) */
         size_t activity_polls;

@@ -126,6 +126,7 @@ static void configs_equal(const Config *a, const Config *b) {
                 ck_assert_int_eq(x->role, y->role);
                 ck_assert_uint_eq(x->threshold, y->threshold);
                 ck_assert_uint_eq(x->ratelimit, y->ratelimit);
+                ck_assert_int_eq(x->no_forward_to_upstream, y->no_forward_to_upstream);
                 ck_assert_uint_eq(x->n_altnets, y->n_altnets);
                 for (size_t j = 0; j < x->n_altnets; j++) {
                         ck_assert_uint_eq(x->altnets[j].addr, y->altnets[j].addr);
@@ -259,6 +260,7 @@ GETTER(accept_no_ra, c->accept_reports_without_ra)
 GETTER(threshold, up(c)->threshold)
 GETTER(ratelimit, up(c)->ratelimit)
 GETTER(role, up(c)->role)
+GETTER(forward, !up(c)->no_forward_to_upstream)
 
 #define S(x) ((uint64_t) (x) * USEC_PER_SEC)
 #define MSEC(x) ((uint64_t) (x) * USEC_PER_MSEC)
@@ -324,6 +326,10 @@ static const struct {
         { "Interface", "RateLimit", "1000000", get_ratelimit, 1000000 },
         { "Interface", "RateLimit", "0", get_ratelimit, 0 },
         { "Interface", "Role", "upstream", get_role, ROLE_UPSTREAM },
+        { "Interface", "ForwardToUpstream", "no", get_forward, 0 },
+        { "Interface", "ForwardToUpstream", "off", get_forward, 0 },
+        { "Interface", "ForwardToUpstream", "yes", get_forward, 1 },
+        { "Interface", "ForwardToUpstream", "", get_forward, 1 },
 };
 
 static char *key_text(const char *section, const char *key, const char *value) {
@@ -397,6 +403,7 @@ static const struct {
         { "Interface", "Threshold", "256", "(expected an integer, 1..255)" },
         { "Interface", "RateLimit", "1000001", "(expected an integer, 0..1000000)" },
         { "Interface", "RateLimit", "fast", "(expected an integer, 0..1000000)" },
+        { "Interface", "ForwardToUpstream", "upstream", "(expected yes or no)" },
 };
 
 START_TEST(test_bad_values) {
@@ -501,6 +508,42 @@ START_TEST(test_altnet_warning) {
                       "%s", c->warnings);
         ck_assert(ends_with(c->warnings, ": 'vlan10'\n"));
         ck_assert_uint_eq(config_find_iface(c, "vlan10")->n_altnets, 1);
+}
+END_TEST
+
+/* ForwardToUpstream= (RFC 4605 4.2: a downstream sender's traffic goes
+ * upstream; no keeps it on the downstream links): default yes, a downstream
+ * key, said and ignored elsewhere, written back by --test-config. */
+START_TEST(test_forward_to_upstream) {
+        _cleanup_(config_freep) Config *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+        _cleanup_(freep) char *s = NULL;
+
+        a = parse_ok(MINIMAL);
+        ck_assert(!config_find_iface(a, "vlan10")->no_forward_to_upstream);
+        ck_assert_ptr_null(a->warnings);
+
+        b = parse_ok(MINIMAL "[Interface br-lan]\nRole=downstream\nForwardToUpstream=no\n");
+        ck_assert(config_find_iface(b, "br-lan")->no_forward_to_upstream);
+        ck_assert(!config_find_iface(b, "vlan10")->no_forward_to_upstream);
+        ck_assert_ptr_null(b->warnings);
+        s = config_to_string(b);
+        ck_assert_msg(strstr(s, "\n[Interface br-lan]\nRole=downstream\nThreshold=1\nRateLimit=0\nForwardToUpstream=no\n"),
+                      "%s", s);
+        ck_assert_msg(strstr(s, "\n[Interface vlan10]\nRole=downstream\nThreshold=1\nRateLimit=0\nForwardToUpstream=yes\n"),
+                      "%s", s);
+        ck_assert_msg(strstr(s, "\n[Interface vlan2]\nRole=upstream\nThreshold=1\nRateLimit=0\n\n"), "%s", s);
+
+        /* On the upstream (or a disabled) interface it means nothing: a warning. */
+        c = parse_ok("[Interface vlan2]\nRole=upstream\n# x\nForwardToUpstream=no\n[Interface vlan10]\nRole=downstream\n");
+        ck_assert_ptr_nonnull(c->warnings);
+        ck_assert_msg(strncmp(c->warnings, NAME ":4: ForwardToUpstream= is only used on downstream interfaces, ignored on "
+                                           "this upstream interface", 91) == 0, "%s", c->warnings);
+        ck_assert(ends_with(c->warnings, ": 'vlan2'\n"));
+        /* ... not once emptied again. */
+        d = parse_ok("[Interface vlan2]\nRole=upstream\nForwardToUpstream=no\nForwardToUpstream=\n"
+                     "[Interface vlan10]\nRole=downstream\n");
+        ck_assert_ptr_null(d->warnings);
+        ck_assert(!up(d)->no_forward_to_upstream);
 }
 END_TEST
 
@@ -1036,7 +1079,7 @@ START_TEST(test_roundtrip) {
                   "[Interface vlan2]\nRole=upstream\nAltNet=172.0.0.0/8 10.0.0.0/8\n"
                   "Whitelist=239.0.0.0/8\nBlacklist=239.255.0.0/16\nWhitelist=239.255.255.0/24\n"
                   "Threshold=3\nRateLimit=500\n"
-                  "[Interface br-lan]\nRole=downstream\nBlacklist=239.255.255.250\n"
+                  "[Interface br-lan]\nRole=downstream\nBlacklist=239.255.255.250\nForwardToUpstream=no\n"
                   "[Interface lo]\nRole=disabled\n");
 }
 END_TEST
@@ -1221,6 +1264,7 @@ static Suite *config_suite(void) {
         tc = tcase_create("lists");
         tcase_add_test(tc, test_altnet);
         tcase_add_test(tc, test_altnet_warning);
+        tcase_add_test(tc, test_forward_to_upstream);
         tcase_add_test(tc, test_filters_parsed);
         tcase_add_test(tc, test_filters_clear);
         tcase_add_test(tc, test_group_allowed);

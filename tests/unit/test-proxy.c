@@ -6,7 +6,8 @@
  * (join at once + [Robustness - 1] repeats 1 s apart, leave when the last
  * listener goes), upstream filters, answers to upstream queries (RFC 2236 3 /
  * RFC 3376 5.2), forwarding routes from IGMPMSG_NOCACHE (RFC 4605 4.2: only
- * sources on the upstream subnet or an altnet), routes following the
+ * sources on the upstream subnet or an altnet; hosts sending on downstream
+ * links: test-senders.c), routes following the
  * listeners, idle routes, the Movistar+ refresh cycle (schedule, spread,
  * auto mode), shutdown, and the upstream interface going away and coming
  * back.
@@ -855,24 +856,6 @@ START_TEST(test_nocache_outside_without_altnet_rejected) {
 }
 END_TEST
 
-START_TEST(test_nocache_on_downstream_ignored) {
-        Config c = defaults();
-        size_t before;
-        Lab l;
-
-        lab_init(&l, &c, false);
-        lab_advance_to(&l, T0 + SEC(1));
-        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
-        before = all_effects(&l);
-        proxy_handle_nocache(l.p, l.down, HOST_A, G1, l.now);
-        proxy_handle_nocache(l.p, l.down, SRC1, G1, l.now);
-        ck_assert_uint_eq(proxy_n_effects(l.p), 0);
-        lab_collect(&l);
-        ck_assert_uint_eq(all_effects(&l), before);
-        lab_done(&l);
-}
-END_TEST
-
 START_TEST(test_nocache_before_join) {
         Config c = defaults();
         const Rec *r;
@@ -1520,7 +1503,6 @@ static Suite *proxy_suite(void) {
         tcase_add_test(tc, test_nocache_upstream_subnet);
         tcase_add_test(tc, test_nocache_altnet_and_rejected_source);
         tcase_add_test(tc, test_nocache_outside_without_altnet_rejected);
-        tcase_add_test(tc, test_nocache_on_downstream_ignored);
         tcase_add_test(tc, test_nocache_before_join);
         tcase_add_test(tc, test_nocache_long_before_join_forgotten);
         tcase_add_test(tc, test_route_mask_follows_listeners);
