@@ -9,9 +9,11 @@
  * first listener on some downstream link -> it is joined upstream
  * (upstream.c), its stall watch starts (stall.c) and streams already offered
  * get their routes (routes.c); its merged state changes -> the change is
- * reported (upstream_changed); it loses its last listener -> routes go and it
- * is left. Any change of a link's state moves every route's outputs, per
- * source (RFC 4605 4.2, RFC 3376 6.3).
+ * reported (upstream_changed); it loses its last listener -> the routes of
+ * its upstream streams go and it is left (routes of senders on downstream
+ * links stay: they still go upstream, routes.c). Any change of a link's
+ * state moves every route's outputs, per source (RFC 4605 4.2, RFC 3376
+ * 6.3).
  *
  * Received IGMP is dispatched here: queries and reports on downstream links
  * to the querier (querier.c) and the membership state (membership.c), queries
