@@ -331,7 +331,7 @@ void member_on_leave(Proxy *p, Iface *i, in4_t src, in4_t group, usec_t now);
 void member_on_group_query(Proxy *p, Iface *i, in4_t group, usec_t max_resp, const in4_t *sources, size_t n,
                            usec_t now);
 void member_timer(Proxy *p, Timer *t, usec_t now);
-void member_drop_iface(Proxy *p, Iface *i);
+void member_drop_iface(Proxy *p, Iface *i, usec_t now);
 /* The VIFs among vifs whose listeners want traffic from source to group
  * (RFC 3376 6.3: INCLUDE: a source record with its timer running; EXCLUDE:
  * no record, or one with its timer running). */
@@ -345,6 +345,8 @@ UpGroup *group_find(const Proxy *p, in4_t group);
 UpGroup *group_get(Proxy *p, in4_t group);
 /* Frees g once nothing holds it (no listener, not joined, no route). */
 void group_maybe_free(Proxy *p, UpGroup *g);
+/* Frees every group that holds nothing any more (group_maybe_free on each). */
+void groups_free_idle(Proxy *p);
 Iface *upstream_iface(Proxy *p);
 bool group_upstream_allowed(Proxy *p, in4_t group);
 void groups_drain(Proxy *p);

@@ -65,6 +65,21 @@ void group_maybe_free(Proxy *p, UpGroup *g) {
         free(g);
 }
 
+void groups_free_idle(Proxy *p) {
+        size_t n = 0, b = 0, cap = p->groups.n;
+        _cleanup_(freep) UpGroup **list = cap ? calloc(cap, sizeof *list) : NULL;
+        void *it = NULL;
+        UpGroup *g;
+
+        /* Collect first: freeing edits the table being walked. */
+        if (!list)
+                return;
+        while ((g = hash_next(&p->groups, &b, &it)) && n < cap)
+                list[n++] = g;
+        for (size_t k = 0; k < n; k++)
+                group_maybe_free(p, list[k]);
+}
+
 Iface *upstream_iface(Proxy *p) {
         return p->upstream >= 0 ? &p->ifaces[p->upstream] : NULL;
 }

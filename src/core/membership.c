@@ -537,7 +537,7 @@ void member_expire(Proxy *p, Member *m, usec_t now) {
         member_end(p, &p->ifaces[m->vif], m, LEAVE_REASON_FILTER, now);
 }
 
-void member_drop_iface(Proxy *p, Iface *i) {
+void member_drop_iface(Proxy *p, Iface *i, usec_t now) {
         _cleanup_(freep) Member **list = NULL;
         size_t n = 0, b = 0;
         void *it = NULL;
@@ -553,7 +553,7 @@ void member_drop_iface(Proxy *p, Iface *i) {
                 if (m->vif == i->vif)
                         list[n++] = m;
         for (size_t k = 0; k < n; k++)
-                member_end(p, i, list[k], LEAVE_REASON_INTERFACE, 0);
+                member_end(p, i, list[k], LEAVE_REASON_INTERFACE, now);
 }
 
 static void member_free_memory(void *item) {

@@ -276,7 +276,7 @@ int proxy_remove_iface(Proxy *p, int vif, usec_t now) {
         i = &p->ifaces[vif];
         if (i->role == ROLE_DOWNSTREAM) {
                 querier_stop(p, i);
-                member_drop_iface(p, i);
+                member_drop_iface(p, i, now);
         } else {
                 /* Upstream gone: nothing can be sent there; routes go, the
                  * downstream state stays so the groups rejoin when it is back. */
@@ -290,6 +290,9 @@ int proxy_remove_iface(Proxy *p, int vif, usec_t now) {
         i->used = false;
         i->cfg = NULL;
         routes_iface_gone(p, vif);
+        /* A group whose leave was still being repeated when the upstream
+         * went holds nothing now (the repeats stopped): it goes. */
+        groups_free_idle(p);
         return 0;
 }
 

@@ -212,9 +212,14 @@ static void routes_walk(Proxy *p, bool (*gone)(Proxy *p, const Route *r, int vif
 
 /* A sender's route the configuration no longer allows (a reload changed the
  * link's filters). */
+/* A route the configuration no longer accepts (after a reload): a sender's
+ * group its link now refuses, or an upstream stream whose source is outside
+ * the upstream subnet and every AltNet= now. */
 static bool route_refused(Proxy *p, const Route *r, int vif) {
         (void) vif;
-        return !route_from_upstream(p, r) && !sender_group_allowed(&p->ifaces[r->vif], r->group);
+        if (route_from_upstream(p, r))
+                return !source_allowed(p, r->source);
+        return !sender_group_allowed(&p->ifaces[r->vif], r->group);
 }
 
 void routes_recompute(Proxy *p) {
@@ -253,7 +258,9 @@ void routes_take_pending(Proxy *p, UpGroup *g, usec_t now) {
         for (size_t k = 0; k < PENDING_SOURCES; k++) {
                 PendingSource *ps = &p->pending[k];
                 if (ps->group == g->group && ps->source != 0 && now - ps->seen < 10 * USEC_PER_SEC) {
-                        route_add(p, g, p->upstream, ps->source, ps->seen);
+                        /* judged again: a reload may have taken its AltNet= away */
+                        if (source_allowed(p, ps->source))
+                                route_add(p, g, p->upstream, ps->source, ps->seen);
                         ps->source = ps->group = 0;
                 }
         }
