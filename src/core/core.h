@@ -155,6 +155,8 @@ typedef struct UpGroup {
          * leave repeats */
         Timer repeat_timer;
         uint8_t mode_left;
+        bool older_join;       /* an IGMPv1/v2 report of it went out since the last v3 TO_IN: the
+                                  router may hold it in EXCLUDE mode (a leave is then TO_IN {}) */
         struct UpSourceChange *chg;
         uint16_t n_chg, cap_chg;
         Timer response_timer;

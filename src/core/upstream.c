@@ -117,6 +117,8 @@ void upstream_report(Proxy *p, UpGroup *g, usec_t now) {
         e = push_record(p, EFFECT_SEND_REPORT, g->group, g->mode, g->src, g->n_src);
         if (!e)
                 return;
+        if (u->report_version < 3)
+                g->older_join = true;
         p->stats.reports_sent++;
         if (join_batch)
                 u->batch_bytes += bytes;
@@ -167,6 +169,10 @@ static void send_pending(Proxy *p, UpGroup *g, usec_t now) {
                                 return; /* RFC 1112: no leave message */
                 }
                 e = push_record(p, t, g->group, rec, g->joined ? g->src : NULL, g->joined ? g->n_src : 0);
+                if (p->up.report_version < 3)
+                        g->older_join = g->joined;
+                else if (rec == IGMP_CHANGE_TO_INCLUDE)
+                        g->older_join = false; /* TO_IN puts the router in INCLUDE mode */
         } else {
                 allow = malloc(g->n_chg * sizeof *allow);
                 block = malloc(g->n_chg * sizeof *block);
@@ -283,7 +289,7 @@ bool upstream_join(Proxy *p, UpGroup *g, usec_t now) {
 void upstream_changed(Proxy *p, UpGroup *g, uint8_t old_mode, const in4_t *old_src, size_t old_n, usec_t now) {
         if (!g->joined || p->up.report_version < 3)
                 return; /* RFC 3376 7.2.1: v1/v2 hosts have no source lists to change */
-        if (old_mode != g->mode || g->mode_left > 0)
+        if (old_mode != g->mode || g->mode_left > 0 || g->older_join)
                 mode_change(p, g);
         else
                 source_changes(p, g, old_src, old_n, g->src, g->n_src);
@@ -306,7 +312,11 @@ void upstream_leave(Proxy *p, UpGroup *g, bool send, usec_t now) {
         g->joined = false;
         p->n_joined--;
         if (send && !p->shut_down) {
-                if (p->up.report_version < 3 || g->mode == IGMP_MODE_IS_EXCLUDE || g->mode_left > 0)
+                /* After an IGMPv1/v2 join the router holds the group in EXCLUDE
+                 * mode (RFC 3376 7.3.2: a v2 report is IS_EX({})), where
+                 * BLOCK (A) would not end it: TO_IN ({}) ends it in either mode. */
+                if (p->up.report_version < 3 || g->mode == IGMP_MODE_IS_EXCLUDE || g->mode_left > 0 ||
+                    g->older_join)
                         mode_change(p, g);
                 else
                         source_changes(p, g, g->src, g->n_src, NULL, 0);

@@ -1021,6 +1021,43 @@ START_TEST(test_group_and_source_query_answer) {
 }
 END_TEST
 
+/* Joined while a v2 querier was present, the group is IS_EX({}) at the
+ * router (RFC 3376 7.3.2: an IGMPv2 report is IS_EX({})): once back in v3,
+ * its leave from INCLUDE {S1} must be TO_IN({}), which ends it in either
+ * mode; BLOCK {S1} (5.1's INCLUDE (A) -> INCLUDE {}) would leave it in
+ * EXCLUDE mode at the router. Found by the core fuzzer. */
+START_TEST(test_leave_after_v2_join_is_to_in) {
+        Config c = with_upstream(3, REFRESH_NO);
+        const Rec *r;
+        usec_t t;
+        Lab l;
+
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(1));
+        query(&l, 2, 0, SEC(10));
+        ck_assert_int_eq(up_version(&l), 2);
+        lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_ALLOW_NEW_SOURCES, G1, 1);
+        ck_assert(proxy_group_joined(l.p, G1));
+        for (int k = 0; k < 3; k++) { /* the host keeps wanting S1 */
+                lab_advance(&l, SEC(90));
+                lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_MODE_IS_INCLUDE, G1, 1);
+        }
+        /* the Older Version Querier Present timer (2 x 125 + 10 s) ran out */
+        ck_assert_int_eq(up_version(&l), 3);
+        ck_assert_uint_eq(leaves(&l, G1, LAB_ALWAYS), 0);
+        t = l.now;
+        lab_v3_record(&l, LAB_DOWN_IFINDEX, HOST_A, IGMP_BLOCK_OLD_SOURCES, G1, 1);
+        lab_advance(&l, SEC(5));
+        ck_assert(!proxy_group_joined(l.p, G1));
+        ck_assert_uint_ge(leaves(&l, G1, t, USEC_INFINITY), 1);
+        r = lab_nth(&l, EFFECT_SEND_LEAVE, G1, l.up, 0);
+        ck_assert_uint_eq(r->e.version, 3);
+        ck_assert_uint_eq(r->e.record, IGMP_CHANGE_TO_INCLUDE);
+        ck_assert_uint_eq(r->e.n_sources, 0);
+        lab_done(&l);
+}
+END_TEST
+
 static Suite *upstream_suite(void) {
         Suite *s = suite_create("upstream");
         TCase *tc;
@@ -1033,6 +1070,7 @@ static Suite *upstream_suite(void) {
         tcase_add_test(tc, test_mode_change_cancels_pending);
         tcase_add_test(tc, test_every_kind_in_the_compat_version);
         tcase_add_test(tc, test_group_and_source_query_answer);
+        tcase_add_test(tc, test_leave_after_v2_join_is_to_in);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("records");
