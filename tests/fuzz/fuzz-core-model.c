@@ -10,6 +10,40 @@
  * (any-source today, RFC 3376 source lists tomorrow). Where the RFC leaves the core a choice
  * (adopting another querier's QRV/QQIC, how an IGMPv1 querier's timeout is counted), the
  * model takes the most lenient reading.
+ *
+ * The invariants (each fail() below says which rule broke):
+ *  refresh   Enabled=yes/auto: a group joined upstream, with listeners, allowed, is reported
+ *            at least every IntervalSec + min(SpreadSec, IntervalSec/2) + 1 s (from the later
+ *            of its last report, the moment it became owed, the schedule's start after
+ *            InitialDelaySec; across a reload the larger bound);
+ *  leave     a group is left upstream once no listener can remain on any link: GMI after the
+ *            last report that asked for traffic, LMQT after a leave heard as querier with no
+ *            IGMPv1 host (RFC 3376 6.4, 6.6.3.1, 7.3.2); the moment a link goes or a reload's
+ *            filter forbids it; IGMPv1 (no leave): then no report after that moment;
+ *  union     a group with listeners, allowed upstream, with an upstream, is joined (RFC 4605 4.1);
+ *  routes    no MFC output to a link where no listener can remain; none to a link whose
+ *            listeners, in the core's own member view, do not want that source (RFC 3376 6.3:
+ *            filter mode and source records); MFC input always the upstream in service, outputs
+ *            only downstreams in service; routes only for sources on the upstream subnet or an
+ *            AltNet=, never for 224.0.0.0/24;
+ *  version   no report or leave above ReportVersion= or an older querier's version while its
+ *            Older Version Querier Present timer must still run (RFC 3376 7.2.1); no v1 leave;
+ *            v1/v2 messages carry no source and no source-list record;
+ *  linklocal 224.0.0.0/24 never reported upstream (RFC 5771); nothing forbidden upstream joined;
+ *  querier   no query while a lower-address querier may be present (RFC 3376 6.6.2);
+ *  wire      v3 records assembled as the glue does stay within the MTU (RFC 3376 4.2.16) and
+ *            never end half way; a state change is never sent twice at one instant (5.1);
+ *            sources follow their record, distinct, from what hosts or the kernel named;
+ *  bounded   per link at most MaxGroupsPerInterface groups (the largest in force since it came
+ *            in), at most 64 hosts tracked per group and link; a group kept with no listener, no join and no route at most Robustness x
+ *            UnsolicitedReportInterval + 1 s (its leave repeats); no effect or timer storm;
+ *            no effect lost, no allocation failed;
+ *  timers    after proxy_run_timers() the next deadline is in the future and proxy_overdue()
+ *            is false; every send and MFC change names a VIF in service;
+ *  views     proxy_foreach_group() and proxy_foreach_member() agree (out_mask = listening
+ *            links), a group said joined was joined on the wire, "allowed" is the filters';
+ *  shutdown  nothing joined (a leave for each, IGMPv1 excepted), no route, no timer; then
+ *            inert: no send and no MFC change whatever comes.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,6 +54,7 @@
 #define S(x) ((usec_t) (x) * USEC_PER_SEC)
 #define RFC_QI S(125)  /* RFC 3376 8.2 default Query Interval */
 #define RFC_ROB 2      /* RFC 3376 8.1 default Robustness */
+#define HOSTS_CAP 64   /* hosts tracked per group and link (membership.c MEMBER_MAX_HOSTS) */
 
 const SlotDef slot_defs[N_SLOTS] = {
         { "vlan2", 2, IN4(198, 18, 0, 100), 24 },  { "vlan10", 3, IN4(198, 18, 1, 100), 24 },
@@ -764,6 +799,11 @@ static int view_member(const ProxyMemberInfo *info, void *userdata) {
                 if (info->sources[k].expires > h->now)
                         mv->running |= (uint16_t) (1U << si);
         }
+        /* Reporters tracked for quickleave: membership.c's cap (MEMBER_MAX_HOSTS), so a LAN
+         * with many hosts (or forged sources) cannot grow the list without end. */
+        if (info->n_hosts > HOSTS_CAP)
+                fail(h, "member %s on %s tracks %zu hosts, over %d", addr_str(info->group), slot_defs[s].name,
+                     info->n_hosts, HOSTS_CAP);
         v->per_slot[s]++;
         return 0;
 }

@@ -33,9 +33,10 @@
  *   MISC x [n]                    x % 8: 3 shutdown, 4-5 upstream MTU 68 + 6 n, else refresh-now
  *   BULK s src flags first count  count & 63 groups from group index first: flags & 3: 0 v2
  *                                 reports, 1 one v3 report of IS_EX records, 2 one v3 report
- *                                 of TO_IN({}) records, 3 v1 reports
- * Packet operands: s % N_SLOTS is the link; src & 15 picks a sender (hosts below and above our
- * address, 0.0.0.0, our own addresses, off-link ones); flags bit 6 sets TTL 2, bit 7 drops
+ *                                 of TO_IN({}) records, 3 v1 reports; with 0 or 3 and flags & 4,
+ *                                 group first from count different hosts
+ * Packet operands: s % N_SLOTS is the link; src picks a sender (below 0x80, src & 15: hosts
+ * below and above our address, 0.0.0.0, our own addresses, off-link ones; else 128 hosts); flags bit 6 sets TTL 2, bit 7 drops
  * the Router Alert option; groups and sources index group_table and source_table.
  * Packets are built as bytes and go through igmp_parse() like the glue's input.
  * After the last step the clock runs on until nothing is left (every host is silent), then
@@ -287,6 +288,8 @@ static void reload(Harness *h, int c) {
 static in4_t sender(int s, uint8_t b) {
         in4_t net = slot_defs[s].addr & 0xffffff00U;
 
+        if (b >= 0x80)
+                return net | (20 + (b & 0x7f)); /* one of 128 hosts, .20 to .147 */
         switch (b & 15) {
         case 0: case 1: case 2: case 3:
                 return net | (10 + (b & 3));       /* below our address: may win an election */
@@ -462,7 +465,10 @@ static void op_bulk(Harness *h, Reader *r) {
                 return;
         }
         for (unsigned k = 0; k < count && !h->shut_down; k++) {
-                in4_t g = group_at((uint8_t) (first + k));
+                /* flags & 4: one group (first) from count different hosts */
+                in4_t g = group_at((uint8_t) ((flags & 4) ? first : first + k));
+                if (flags & 4)
+                        src = sender(s, (uint8_t) (0x80 | (k + first)));
                 memset(buf, 0, 8);
                 buf[0] = kind == 3 ? IGMP_TYPE_V1_REPORT : IGMP_TYPE_V2_REPORT;
                 put32(buf + 4, g);
@@ -577,6 +583,8 @@ static void shutdown_and_poke(Harness *h) {
         proxy_handle_nocache(h->p, h->up_slot >= 0 ? h->slot[h->up_slot].vif : 0, source_table[0], group_table[0],
                              h->now);
         proxy_refresh_now(h->p, h->now);
+        proxy_set_config(h->p, configs[(h->cfg_idx + 1) % N_CONFIGS], h->now);
+        proxy_set_config(h->p, h->cfg, h->now);
         proxy_run_timers(h->p, h->now + 1000 * USEC_PER_SEC);
         apply_effects(h);
         check_shutdown(h);

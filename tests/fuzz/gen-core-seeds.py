@@ -156,6 +156,10 @@ def seeds():
                   .link_up(VLAN99).link_up(VLAN30).v2(VLAN99, LOW0, G3).reload(D).sec(2).reload(A).sec(5))
     S["default-role-eth5"] = (Prog(B, (VLAN2, ETH5)).v2(ETH5, LOW0, G1).sec(1).reload(A).sec(1).reload(B)
                               .v2(ETH5, LOW0, G2).sec(20))
+    # quickleave with many hosts: 70 reporters of one group (over the 64 tracked), then leaves
+    S["quickleave-many-hosts"] = (Prog(B, (VLAN2, VLAN10)).bulk(VLAN10, 0x80, 0 | 4, G1, 63)
+                                  .bulk(VLAN10, 0x80, 3 | 4, 64 + G1, 7).leave(VLAN10, 0x80, G1)
+                                  .leave(VLAN10, 0x82, G1).sec(3))
     # caps: MaxGroupsPerInterface 8
     S["max-groups"] = Prog(B).bulk(VLAN10, LOW0, 0, GN(0), 20).bulk(VLAN10, LOW1, 1, GN(20), 20).sec(25)
     # MTU and batching of v3 current-state records
