@@ -23,14 +23,18 @@
  *  union     a group with listeners, allowed upstream, with an upstream, is joined (RFC 4605 4.1);
  *  routes    no MFC output to a link where no listener can remain; none to a link whose
  *            listeners, in the core's own member view, do not want that source (RFC 3376 6.3:
- *            filter mode and source records); MFC input always the upstream in service, outputs
- *            only downstreams in service; routes only for sources on the upstream subnet or an
- *            AltNet=, never for 224.0.0.0/24;
+ *            filter mode and source records); MFC input the upstream in service, or a downstream
+ *            whose subnet holds the source (a sender, RFC 4605 4.2), never among the outputs;
+ *            outputs only downstreams in service (and the upstream for a sender); no route keeps
+ *            the VIF of a link that went; upstream routes only for sources on the upstream
+ *            subnet or an AltNet=; never for 224.0.0.0/24;
  *  version   no report or leave above ReportVersion= or an older querier's version while its
  *            Older Version Querier Present timer must still run (RFC 3376 7.2.1); no v1 leave;
- *            v1/v2 messages carry no source and no source-list record;
+ *            v1/v2 messages carry no source (a v1/v2 report is an any-source join whatever
+ *            its record says);
  *  linklocal 224.0.0.0/24 never reported upstream (RFC 5771); nothing forbidden upstream joined;
- *  querier   no query while a lower-address querier may be present (RFC 3376 6.6.2);
+ *  querier   no query while a lower-address querier may be present (RFC 3376 6.6.2), none in
+ *            a version above Version= (7.3.1 may make it lower);
  *  wire      v3 records assembled as the glue does stay within the MTU (RFC 3376 4.2.16) and
  *            never end half way; a state change is never sent twice at one instant (5.1);
  *            sources follow their record, distinct, from what hosts or the kernel named;
@@ -78,7 +82,7 @@ const in4_t source_table[N_SOURCES] = {
         IN4(198, 19, 5, 5) /* AltNet in some configs */, IN4(198, 19, 200, 1) /* never allowed */,
         IN4(198, 18, 4, 50) /* vlan99's subnet */, IN4(239, 9, 9, 9) /* multicast: bogus */,
         IN4(198, 18, 1, 10) /* a downstream host */, 0, IN4(198, 18, 0, 100) /* our own */,
-        IN4(198, 18, 0, 58),
+        IN4(198, 18, 2, 10) /* a host on vlan20 */,
 };
 
 int group_index(in4_t g) {
@@ -274,6 +278,12 @@ void model_slot_out(Harness *h, int s) {
         }
         if (sl->role == ROLE_DOWNSTREAM)
                 h->down_gone_at = h->now;
+        /* The link's VIF goes (and may be handed out again at once): no route may keep it. */
+        for (size_t k = 0; k < h->n_mfc; k++)
+                if (h->mfc[k].iif == sl->vif || (h->mfc[k].out >> sl->vif & 1))
+                        fail(h, "route (%s, %s) still has %s's VIF %d (in %d, out 0x%x) after it went",
+                             addr_str(h->mfc[k].source), addr_str(h->mfc[k].group), slot_defs[s].name, sl->vif,
+                             h->mfc[k].iif, h->mfc[k].out);
         /* Its memberships end now (kept as the moment they ended, for the IGMPv1 rule). */
         for (int g = 0; g < N_GROUPS; g++) {
                 sl->keep[g].until = MIN(sl->keep[g].until, h->now);
@@ -305,7 +315,7 @@ static void host_leave(Harness *h, int s, int gi, in4_t src) {
          * querier query and lower the group's and sources' timers to LMQT. It counts here only
          * when it surely applies: we are the querier (no lower-address querier could still be
          * present), no IGMPv1 host is (7.3.2), and it names its sender. */
-        if (src == 0 || h->now <= sl->other_max || h->now <= k->v1_until)
+        if (src == 0 || h->now <= sl->other_max || h->now <= k->v1_until || h->now <= sl->v1q_until)
                 return;
         k->until = MIN(k->until, h->now + lmqt_bound(h, s));
 }
@@ -369,15 +379,27 @@ void model_input(Harness *h, int s, const IpInfo *ip, const IgmpMessage *m) {
                 if (m->version == 3) {
                         sl->qrv_max = MAX(sl->qrv_max, m->qrv);
                         sl->qqi_max = MAX(sl->qqi_max, m->qqi_usec);
+                        if (m->qrv)
+                                sl->qrv_min = sl->qrv_min ? MIN(sl->qrv_min, m->qrv) : m->qrv;
+                        if (m->qqi_usec)
+                                sl->qqi_min = sl->qqi_min ? MIN(sl->qqi_min, m->qqi_usec) : m->qqi_usec;
                 }
+                /* RFC 3376 7.3.1: an IGMPv1 querier on the link puts the router in IGMPv1 mode,
+                 * where leaves are ignored, for up to an Older Version Querier Present Interval. */
+                if (m->version == 1)
+                        sl->v1q_until = MAX(sl->v1q_until, h->now + gmi_bound(h, s));
                 /* RFC 3376 6.6.2: a query from a lower address makes us a non-querier for the
-                 * Other Querier Present Interval (8.5). */
+                 * Other Querier Present Interval (8.5): at least by the shortest values we or
+                 * any querier heard here gave (a non-querier adopts the querier's QRV and QQI,
+                 * 4.1.6-4.1.7), at most by the longest. */
                 if (ip->src != 0 && ip->src < slot_defs[s].addr) {
-                        usec_t oqpi = (usec_t) c->robustness * c->query_interval + c->query_response_interval / 2;
+                        usec_t rob = sl->qrv_min ? MIN(c->robustness, sl->qrv_min) : c->robustness;
+                        usec_t qi = sl->qqi_min ? MIN(c->query_interval, sl->qqi_min) : c->query_interval;
+                        usec_t oqpi = rob * qi + MIN(c->query_response_interval, m->max_resp_usec) / 2;
                         usec_t oqpi_max = (usec_t) MAX(c->robustness, sl->qrv_max) * MAX(c->query_interval, sl->qqi_max) +
                                           MAX(c->query_response_interval, sl->mrt_max) / 2;
                         sl->other_min = h->now + oqpi;
-                        sl->other_max = MAX(sl->other_max, h->now + MAX(oqpi, oqpi_max));
+                        sl->other_max = MAX(sl->other_max, h->now + oqpi_max);
                 }
                 return;
         }
@@ -496,12 +518,13 @@ static void wire_record(Harness *h, unsigned type, in4_t g, uint16_t bits, unsig
                 fail(h, "upstream record of type %u for %s", type, addr_str(g));
         }
         /* RFC 3376 5.1: a state change is repeated Robustness - 1 times at random in (0, Unsolicited
-         * Report Interval]: never twice at one instant. */
+         * Report Interval]: never twice at one instant, unless a new change came then, whose
+         * report carries what is still pending (5.1's merge): judged when the effects end. */
         if (type >= IGMP_CHANGE_TO_INCLUDE) {
-                if (w->change_type == type && w->change_at == h->now && w->change_sources == bits &&
-                    !(h->strict ? false : h->now == h->down_gone_at)) /* KNOWN_BUG(2) */
-                        fail(h, "%s %s sent twice at one instant: its repeat is not spaced (RFC 3376 5.1)",
-                             record_name(type), addr_str(g));
+                if (w->change_type == type && w->change_at == h->now && w->change_sources == bits)
+                        w->dup_now = true;
+                else
+                        w->new_now = true;
                 w->change_type = (uint8_t) type, w->change_at = h->now, w->change_sources = bits;
         }
         w->last_version = (uint8_t) version;
@@ -539,15 +562,25 @@ static size_t do_record(Harness *h, size_t i) {
         check_version(h, version, what, g);
         if (leave && version < 2)
                 fail(h, "a leave of %s in IGMPv1, which has none", addr_str(g));
-        if (version < 3) {
-                if (e->n_sources || e->more)
-                        fail(h, "an IGMPv%u %s with %u sources%s", version, what, e->n_sources,
-                             e->more ? " and more records" : "");
-                if (!leave && record != IGMP_MODE_IS_EXCLUDE && record != IGMP_CHANGE_TO_EXCLUDE)
-                        fail(h, "an IGMPv%u report cannot say %s", version, record_name(record));
-        }
+        if (version < 3 && (e->n_sources || e->more))
+                fail(h, "an IGMPv%u %s with %u sources%s", version, what, e->n_sources,
+                     e->more ? " and more records" : "");
         bits = take_sources(h, i, e->n_sources, what);
-        wire_record(h, leave && !record ? IGMP_CHANGE_TO_INCLUDE : record, g, bits, version);
+        /* What goes on the wire (effects.h, manager-effects.c): v1/v2 reports are any-source
+         * joins and v2 leaves leaves, whatever their record says. */
+        if (version < 3)
+                record = leave ? IGMP_CHANGE_TO_INCLUDE : record == IGMP_MODE_IS_INCLUDE || record == IGMP_MODE_IS_EXCLUDE
+                                                                  ? IGMP_MODE_IS_EXCLUDE
+                                                                  : IGMP_CHANGE_TO_EXCLUDE;
+        {
+                int gi = group_index(g);
+                bool known4 = leave && version == 3 && gi >= 0 && h->wire[gi].last_version < 3 && !h->strict;
+                wire_record(h, leave && !record ? IGMP_CHANGE_TO_INCLUDE : record, g, bits, version);
+                /* KNOWN_BUG(4) (fuzz-core.c): a v3 leave as BLOCK/ALLOW of a group the router
+                 * was told about in IGMPv1/v2 (any source) does not leave it. */
+                if (known4 && wire_joined(&h->wire[gi]))
+                        h->wire[gi].exclude = false, h->wire[gi].sources = 0;
+        }
         if (version == 3) {
                 h->pkt_records++;
                 h->pkt_bytes += igmp_v3_record_size(e->n_sources);
@@ -573,7 +606,8 @@ static size_t do_query(Harness *h, size_t i) {
         if (h->now < h->slot[s].other_min)
                 fail(h, "query on %s while a querier with a lower address is present (until +%s, RFC 3376 6.6.2)",
                      slot_defs[s].name, at(h->slot[s].other_min));
-        if (e->version != h->cfg->querier_version)
+        /* RFC 3376 7.3.1: the configured version, or an older querier's on the link */
+        if (e->version < 1 || e->version > h->cfg->querier_version)
                 fail(h, "IGMPv%u query with Version=%u", e->version, h->cfg->querier_version);
         if (e->group == 0 ? e->dst != IN4_ALL_SYSTEMS : (e->dst != e->group || !in4_is_multicast(e->group) ||
                                                           in4_is_link_local_multicast(e->group)))
@@ -605,19 +639,33 @@ bool source_allowed_up(const Harness *h, in4_t src) {
         return false;
 }
 
+/* The input VIF of a route: the upstream in service (traffic from upstream), or a downstream in
+ * service whose subnet holds the source (a downstream sender, RFC 4605 4.2). */
+static bool input_ok(const Harness *h, int vif, in4_t source) {
+        int s = slot_of_vif(h, vif);
+
+        if (s < 0)
+                return false;
+        return h->slot[s].role == ROLE_UPSTREAM || (h->slot[s].role == ROLE_DOWNSTREAM && on_link(s, source) && source);
+}
+
 static void do_mfc(Harness *h, const Effect *e) {
         MfcEntry *m = mfc_find(h, e->source, e->group);
+        bool from_up = e->vif >= 0 && e->vif == up_vif(h);
 
         say(h, "    -> %s (%s, %s) in %s out 0x%x", e->type == EFFECT_MFC_SET ? "mfc-set" : "mfc-del",
             addr_str(e->source), addr_str(e->group), vif_name(h, e->vif), e->out_mask);
-        if (e->vif < 0 || e->vif != up_vif(h))
-                fail(h, "MFC change for (%s, %s) with input VIF %d, not the upstream in service", addr_str(e->source),
-                     addr_str(e->group), e->vif);
         if (e->type == EFFECT_MFC_DEL) {
+                if (m && m->iif != e->vif)
+                        fail(h, "MFC delete of (%s, %s) names input VIF %d, the entry has %d", addr_str(e->source),
+                             addr_str(e->group), e->vif, m->iif);
                 if (m)
                         *m = h->mfc[--h->n_mfc];
                 return;
         }
+        if (!input_ok(h, e->vif, e->source))
+                fail(h, "MFC entry (%s, %s) with input VIF %d: neither the upstream nor a downstream with that "
+                     "source on its subnet", addr_str(e->source), addr_str(e->group), e->vif);
         if (group_index(e->group) < 0 || !in4_is_multicast(e->group) || in4_is_link_local_multicast(e->group))
                 fail(h, "route for %s, which is no group to forward", addr_str(e->group));
         if (source_index(e->source) < 0)
@@ -625,15 +673,19 @@ static void do_mfc(Harness *h, const Effect *e) {
         /* RFC 4605 4.2 (routes.c): only sources on the upstream subnet or in its AltNet=.
          * KNOWN_BUG(3) (fuzz-core.c): a route made, or a source offered (kept 10 s for a join),
          * before a reload took its AltNet= away. */
-        if (!source_allowed_up(h, e->source) &&
+        if (from_up && !source_allowed_up(h, e->source) &&
             (h->strict || (!m && !(h->offered_ok[source_index(e->source)] &&
                                    h->now - h->offered_ok[source_index(e->source)] <= 10 * USEC_PER_SEC))))
                 fail(h, "route for (%s, %s): the source is outside the upstream subnet and AltNet=",
                      addr_str(e->source), addr_str(e->group));
         for (int v = 0; v < 32; v++)
-                if ((e->out_mask >> v & 1) && !live_down(h, v))
-                        fail(h, "route for (%s, %s) outputs to VIF %d, no downstream in service", addr_str(e->source),
-                             addr_str(e->group), v);
+                if ((e->out_mask >> v & 1) && (v == e->vif || (!live_down(h, v) && (from_up || v != up_vif(h)))))
+                        fail(h, "route for (%s, %s) from VIF %d outputs to VIF %d: not a downstream in service%s",
+                             addr_str(e->source), addr_str(e->group), e->vif, v,
+                             from_up ? "" : " nor the upstream");
+        if (m && m->iif != e->vif)
+                fail(h, "MFC entry (%s, %s) moved from input VIF %d to %d", addr_str(e->source), addr_str(e->group),
+                     m->iif, e->vif);
         if (!m) {
                 if (h->n_mfc == MAX_MFC)
                         fail(h, "more than %d MFC entries", MAX_MFC);
@@ -727,6 +779,13 @@ void apply_effects(Harness *h) {
                 }
         }
         proxy_effects_clear(h->p);
+        for (int gi = 0; gi < N_GROUPS; gi++) {
+                WireGroup *w = &h->wire[gi];
+                if (w->dup_now && !w->new_now && !(h->now == h->down_gone_at && !h->strict)) /* KNOWN_BUG(2) */
+                        fail(h, "%s %s sent twice at one instant with no new change: its repeat is not spaced "
+                             "(RFC 3376 5.1)", record_name(w->change_type), addr_str(group_table[gi]));
+                w->dup_now = w->new_now = false;
+        }
         if (h->pkt_records)
                 fail(h, "the effects end with an IGMPv3 report half assembled (%u records, the last says more "
                      "follow): the glue would hold it until some later report", h->pkt_records);
@@ -938,13 +997,13 @@ void check_state(Harness *h, bool after_timers) {
         for (size_t k = 0; k < h->n_mfc; k++) {
                 const MfcEntry *m = &h->mfc[k];
                 int gi = group_index(m->group), si = source_index(m->source);
-                if (m->iif != up_vif(h) || m->iif < 0)
-                        fail(h, "route (%s, %s) left with input VIF %d, which is not the upstream", addr_str(m->source),
-                             addr_str(m->group), m->iif);
+                if (!input_ok(h, m->iif, m->source))
+                        fail(h, "route (%s, %s) left with input VIF %d, neither the upstream nor a downstream sender's",
+                             addr_str(m->source), addr_str(m->group), m->iif);
                 for (int vif = 0; vif < 32; vif++) {
                         int s = slot_of_vif(h, vif);
-                        if (!(m->out >> vif & 1))
-                                continue;
+                        if (!(m->out >> vif & 1) || (vif == up_vif(h) && m->iif != vif))
+                                continue; /* a downstream sender's stream to the upstream needs no listener */
                         if (s < 0 || h->slot[s].role != ROLE_DOWNSTREAM)
                                 fail(h, "route (%s, %s) outputs to VIF %d, no downstream in service",
                                      addr_str(m->source), addr_str(m->group), vif);

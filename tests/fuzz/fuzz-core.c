@@ -70,6 +70,12 @@
  *      streams (routes.c has no call to drop the routes of one source; reload.c cannot); and
  *      a source offered before the reload (routes.c keeps it 10 s for a join) gets its route
  *      at the next join (routes_take_pending() does not check it again).
+ *      (1 to 3 are fixed on main by 5293534.)
+ *   4. upstream.c on main (source lists): a group joined while reports were IGMPv1/v2 (the
+ *      router's view: EXCLUDE {}, any source) whose merged state is INCLUDE (A) is left, once
+ *      reports are v3 again, with BLOCK (A): the router goes to EXCLUDE (A) (and one in IGMPv2
+ *      group compatibility ignores BLOCK, RFC 3376 7.3.2): the group stays joined upstream. A
+ *      leave after the version went up must be TO_IN ({}). known-core/leave-by-block-after-v2.
  *      known-core/altnet-removed-route-kept. */
 #define MAX_STEPS 600
 #define MAX_WAKEUPS_PER_ADVANCE 50000

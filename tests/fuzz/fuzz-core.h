@@ -58,8 +58,9 @@ typedef struct SlotModel {
          * querier's QRV/QQIC (max, RFC 3376 4.1.6-4.1.7) */
         usec_t other_min, other_max;
         /* largest QRV, QQI and Max Resp Time heard in valid queries on the link */
-        unsigned qrv_max;
-        usec_t qqi_max, mrt_max;
+        unsigned qrv_max, qrv_min; /* ... and the smallest non-zero QRV and QQI */
+        usec_t qqi_max, mrt_max, qqi_min;
+        usec_t v1q_until;  /* an IGMPv1 querier may be present (RFC 3376 7.3.1): leaves ignored */
         Keep keep[N_GROUPS];
 } SlotModel;
 
@@ -77,6 +78,7 @@ typedef struct WireGroup {
         uint8_t change_type;   /* the last state-change record (TO_IN, TO_EX, ALLOW, BLOCK) ... */
         uint16_t change_sources; /* ... its sources ... */
         usec_t change_at;      /* ... and when */
+        bool dup_now, new_now; /* in this call: a state change sent again, a new one */
         bool known_leak;       /* kept for nothing because of KNOWN_BUG(1) (fuzz-core.c) */
         bool seen;             /* listed by the core at the last check */
 } WireGroup;

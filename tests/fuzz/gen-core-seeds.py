@@ -195,6 +195,9 @@ def known_bugs():
                                       .reload(C).v2(VLAN99, LOW0, G1).sec(1))
     # ... and a source offered before such a reload gets its route at the next join
     K["altnet-removed-pending-source"] = Prog(B, (VLAN2, VLAN10)).nocache(S_ALT, G2).reload(C).v2(VLAN10, LOW0, G2)
+    # KNOWN_BUG(4) (main's source-list core): INCLUDE {S} joined under ReportVersion=2, left under 3
+    K["leave-by-block-after-v2"] = (Prog(A, (VLAN2, VLAN10)).v3(VLAN10, LOW0, [(IS_IN, G1, [S_UP0])]).sec(1)
+                                    .reload(B).v3(VLAN10, LOW0, [(TO_IN, G1, [])]).sec(5))
     return K
 
 

@@ -20,13 +20,14 @@ case $secs in
 '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;
 esac
 
-# target name -> sources it needs besides the target itself (under src/; fuzz/X: tests/fuzz/X)
+# target name -> sources it needs besides the target itself (under src/, globs allowed;
+# fuzz/X: tests/fuzz/X)
 declare -A SOURCES=(
         [fuzz-igmp-packet]="shared/util.c core/igmp-packet.c"
         [fuzz-igmp-v3-records]="shared/util.c core/igmp-packet.c"
         [fuzz-config-ini]="shared/util.c config/config.c config/config-value.c config/config-ini.c config/config-legacy.c config/config-load.c"
         [fuzz-config-legacy]="shared/util.c config/config.c config/config-value.c config/config-ini.c config/config-legacy.c config/config-load.c"
-        [fuzz-core]="shared/util.c shared/hash.c config/config.c config/config-value.c config/config-ini.c config/config-legacy.c config/config-load.c core/effects.c core/igmp-packet.c core/timerq.c core/querier.c core/membership.c core/groups.c core/routes.c core/upstream.c core/stall.c core/activity.c core/refresh.c core/proxy.c core/views.c core/reload.c fuzz/fuzz-core-model.c"
+        [fuzz-core]="shared/util.c shared/hash.c config/*.c core/*.c fuzz/fuzz-core-model.c"
 )
 declare -A CORPUS=(
         [fuzz-igmp-packet]=corpus-igmp
@@ -88,7 +89,7 @@ for t in "${targets[@]}"; do
         for s in ${SOURCES[$t]}; do
                 case $s in
                 fuzz/*) srcs+=("$here/${s#fuzz/}") ;; # the target's own helpers
-                *) srcs+=("$top/src/$s") ;;
+                *) for f in "$top/src/"$s; do srcs+=("$f"); done ;; # a glob: a whole layer
                 esac
         done
         # shellcheck disable=SC2086 # pkg-config output is a word list
