@@ -145,6 +145,24 @@ static void refresh_auto_deadlines(Proxy *p, usec_t now) {
 }
 
 
+/* Enabled=auto -> yes: each group was on its own deadline (its last report + IntervalSec) and
+ * the cycle timer only kept the accounting phase, which may be far later (InitialDelaySec, an
+ * old IntervalSec). The first cycle comes no later than the earliest of those deadlines, nor
+ * than IntervalSec from now (groups joined from now on, e.g. when the upstream comes back
+ * after the reload), so no group waits longer than IntervalSec (+ SpreadSec) across the switch. */
+static void refresh_from_auto(Proxy *p, usec_t now) {
+        usec_t first = now + p->cfg->refresh_interval;
+        size_t b = 0;
+        void *it = NULL;
+        UpGroup *g;
+
+        while ((g = hash_next(&p->groups, &b, &it)))
+                if (g->joined && g->out_mask)
+                        first = MIN(first, MAX(g->last_report + p->cfg->refresh_interval, now));
+        if (!timer_armed(&p->refresh_timer) || p->refresh_timer.when > first)
+                timerq_arm(&p->timers, &p->refresh_timer, first);
+}
+
 /* proxy_new(): the first cycle after InitialDelaySec. */
 void refresh_init(Proxy *p, usec_t now) {
         if (p->cfg->refresh != REFRESH_NO)
@@ -168,4 +186,6 @@ void refresh_reconfigure(Proxy *p, const Config *old, usec_t now) {
                 usec_t next = last + cfg->refresh_interval;
                 timerq_arm(&p->timers, &p->refresh_timer, next > now ? next : now);
         }
+        if (old->refresh == REFRESH_AUTO && cfg->refresh == REFRESH_YES)
+                refresh_from_auto(p, now);
 }
