@@ -379,6 +379,13 @@ Route *route_find(const UpGroup *g, in4_t source);
 void route_counters(Route *r, uint64_t packets, usec_t idle, usec_t now);
 usec_t routes_check_idle(Proxy *p, UpGroup *g, bool complete, usec_t now);
 
+/* upstream-compat.c (for upstream.c) */
+/* Re-derives the report version; a change cancels pending answers and the
+ * joined groups' retransmissions (by: the querier that made it older). */
+void upstream_compat_update(Proxy *p, in4_t by, usec_t now);
+void upstream_compat_arm(Proxy *p);
+void upstream_compat_fired(Proxy *p, usec_t now);
+
 /* upstream.c */
 void upstream_init(Proxy *p);
 /* A current-state report of g (answer, refresh, stall re-report), batched. */

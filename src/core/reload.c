@@ -44,6 +44,10 @@ void proxy_set_config(Proxy *p, const Config *cfg, usec_t now) {
         /* StallTimeoutSec, SourceIdleTimeoutSec: the next look re-judges. */
         activity_reconfigure(p, now);
 
+        /* Routes the new configuration refuses (an AltNet= taken away) go
+         * first: what follows must not re-send them to the kernel. */
+        routes_recompute(p);
+
         /* Downstream filters: memberships a filter now forbids end. */
         {
                 Member **drop = NULL;

@@ -58,11 +58,49 @@ static Effect *push_send(Proxy *p, EffectType type, in4_t group, uint8_t record)
         return e;
 }
 
-/* A v3 record with its sources (EFFECT_SOURCE effects after it). */
+/* Room for a v3 report's records: the MTU less the IP header and the report's own 8 bytes. */
+static size_t report_room(const Proxy *p) {
+        return p->up.mtu > IGMP_IP_HEADER_LEN + 8 ? p->up.mtu - IGMP_IP_HEADER_LEN - 8 : 0;
+}
+
+/* The most sources one record can carry in a report alone (at least 7: RFC 791's 68 bytes). */
+static size_t record_fit(const Proxy *p) {
+        size_t room = report_room(p);
+        return room > 8 + 4 ? (room - 8) / 4 : 1;
+}
+
+static Effect *push_record(Proxy *p, EffectType type, in4_t group, uint8_t record, const in4_t *src, size_t n);
+
+/* RFC 3376 4.2.16: a record too big for one report: an EXCLUDE record
+ * (IS_EX, TO_EX) carries as many sources as fit, the same ones each time
+ * (the list is sorted); any other type is split into records of the same
+ * type, each in its own report. Returns how many sources are left for the
+ * last record, which the caller pushes. */
+static size_t split_record(Proxy *p, EffectType type, in4_t group, uint8_t record, const in4_t **src, size_t n) {
+        size_t fit = record_fit(p);
+
+        if (p->up.report_version < 3 || n <= fit)
+                return n;
+        if (record == IGMP_MODE_IS_EXCLUDE || record == IGMP_CHANGE_TO_EXCLUDE)
+                return fit;
+        while (n > fit) {
+                if (!push_record(p, type, group, record, *src, fit))
+                        break;
+                p->stats.report_packets++;
+                *src += fit;
+                n -= fit;
+        }
+        return n;
+}
+
+/* A v3 record with its sources (EFFECT_SOURCE effects after it), split or
+ * cut to the MTU. */
 static Effect *push_record(Proxy *p, EffectType type, in4_t group, uint8_t record, const in4_t *src, size_t n) {
-        Effect *e = push_send(p, type, group, record);
+        Effect *e;
         size_t head;
 
+        n = split_record(p, type, group, record, &src, n);
+        e = push_send(p, type, group, record);
         if (!e || p->up.report_version < 3 || n == 0)
                 return e;
         head = p->n_effects - 1;
@@ -85,11 +123,6 @@ static void reported(Proxy *p, UpGroup *g, usec_t now) {
                 timerq_arm(&p->timers, &g->refresh_timer, now + p->cfg->refresh_interval);
 }
 
-/* Room for a v3 report's records: the MTU less the IP header and the report's own 8 bytes. */
-static size_t report_room(const Proxy *p) {
-        return p->up.mtu > IGMP_IP_HEADER_LEN + 8 ? p->up.mtu - IGMP_IP_HEADER_LEN - 8 : 0;
-}
-
 /* The open v3 current-state report can take one more record of this size now. */
 static bool batch_has_room(const Proxy *p, size_t bytes, usec_t now) {
         const UpstreamHost *u = &p->up;
@@ -108,8 +141,9 @@ static bool batch_has_room(const Proxy *p, size_t bytes, usec_t now) {
  * sources), batched with others into reports up to the MTU (4.2.16). */
 void upstream_report(Proxy *p, UpGroup *g, usec_t now) {
         UpstreamHost *u = &p->up;
-        size_t bytes = igmp_v3_record_size(g->n_src);
-        bool join_batch = u->report_version == 3 && batch_has_room(p, bytes, now);
+        bool big = g->n_src > record_fit(p);
+        size_t bytes = igmp_v3_record_size(big ? record_fit(p) : g->n_src);
+        bool join_batch = u->report_version == 3 && !big && batch_has_room(p, bytes, now);
         Effect *e;
 
         if (join_batch)
@@ -194,8 +228,11 @@ static void send_pending(Proxy *p, UpGroup *g, usec_t now) {
                 e = NULL;
                 if (na) {
                         e = push_record(p, t, g->group, IGMP_ALLOW_NEW_SOURCES, allow, na);
-                        if (e && nb)
+                        /* one report with both records when they fit (4.2.16) */
+                        if (e && nb && igmp_v3_record_size(e->n_sources) + igmp_v3_record_size(nb) <= report_room(p))
                                 e->more = true;
+                        else if (e && nb)
+                                p->stats.report_packets++;
                 }
                 if (nb)
                         e = push_record(p, t, g->group, IGMP_BLOCK_OLD_SOURCES, block, nb);
@@ -329,64 +366,6 @@ void upstream_leave(Proxy *p, UpGroup *g, bool send, usec_t now) {
         event_push(p, EVENT_UPSTREAM_LEFT, p->upstream, g->group, 0, send ? 1 : 0);
 }
 
-/* ---- host compatibility (RFC 3376 7.2.1) ------------------------------------------- */
-
-static int compat_version(const Proxy *p) {
-        int v = (int) p->cfg->report_version;
-
-        if (p->up.v1_until)
-                return 1;
-        if (p->up.v2_until)
-                return MIN(v, 2);
-        return v;
-}
-
-/* A new version: "Whenever a host changes its compatibility mode, it cancels
- * all its pending response and retransmission timers." Leaves already sent
- * keep being repeated (in the new version) so a left group is not forgotten
- * half-way. */
-static void update_version(Proxy *p, in4_t by, usec_t now) {
-        int v = compat_version(p);
-        size_t b = 0;
-        void *it = NULL;
-        UpGroup *g;
-
-        (void) now;
-        if (v == p->up.report_version)
-                return;
-        p->up.report_version = v;
-        p->up.batch_open = false;
-        timerq_disarm(&p->timers, &p->up.answer_timer);
-        while ((g = hash_next(&p->groups, &b, &it))) {
-                timerq_disarm(&p->timers, &g->response_timer);
-                if (g->joined) {
-                        timerq_disarm(&p->timers, &g->repeat_timer);
-                        g->mode_left = 0;
-                        g->n_chg = 0;
-                }
-        }
-        event_push(p, EVENT_UPSTREAM_VERSION, p->upstream, 0, by, (uint64_t) v);
-}
-
-static void arm_compat_timer(Proxy *p) {
-        usec_t a = p->up.v1_until, b = p->up.v2_until;
-        usec_t next = a && b ? MIN(a, b) : a ? a : b;
-
-        if (next)
-                timerq_arm(&p->timers, &p->up.compat_timer, next);
-        else
-                timerq_disarm(&p->timers, &p->up.compat_timer);
-}
-
-static void compat_timer_fired(Proxy *p, usec_t now) {
-        if (p->up.v1_until && p->up.v1_until <= now)
-                p->up.v1_until = 0;
-        if (p->up.v2_until && p->up.v2_until <= now)
-                p->up.v2_until = 0;
-        arm_compat_timer(p);
-        update_version(p, 0, now);
-}
-
 void upstream_init(Proxy *p) {
         p->up.report_version = (int) p->cfg->report_version;
         p->up.mtu = 1500;
@@ -395,7 +374,7 @@ void upstream_init(Proxy *p) {
 }
 
 void upstream_reconfigure(Proxy *p, usec_t now) {
-        update_version(p, 0, now);
+        upstream_compat_update(p, 0, now);
 }
 
 /* ---- answers (RFC 2236 3, RFC 3376 5.2) -------------------------------------------- */
@@ -433,8 +412,8 @@ static void note_querier(Proxy *p, in4_t src, const IgmpMessage *m, usec_t now) 
                         u->v1_until = until;
                 else
                         u->v2_until = until;
-                arm_compat_timer(p);
-                update_version(p, src, now);
+                upstream_compat_arm(p);
+                upstream_compat_update(p, src, now);
         }
 }
 
@@ -562,7 +541,7 @@ void upstream_timer(Proxy *p, Timer *t, usec_t now) {
                 answer_all(p, now);
                 break;
         case TIMER_UP_COMPAT:
-                compat_timer_fired(p, now);
+                upstream_compat_fired(p, now);
                 break;
         default:
                 break;

@@ -268,7 +268,6 @@ void model_slot_out(Harness *h, int s) {
         SlotModel *sl = &h->slot[s];
 
         if (h->up_slot == s) {
-                h->upstream_gone_at = h->now;
                 /* The link is gone: the router behind it forgets us; a new one may not be an
                  * older-version querier (the lenient reading: forget the compatibility too). */
                 h->up_slot = -1;
@@ -277,7 +276,6 @@ void model_slot_out(Harness *h, int s) {
                 h->v1_min = h->v2_min = 0;
         }
         if (sl->role == ROLE_DOWNSTREAM)
-                h->down_gone_at = h->now;
         /* The link's VIF goes (and may be handed out again at once): no route may keep it. */
         for (size_t k = 0; k < h->n_mfc; k++)
                 if (h->mfc[k].iif == sl->vif || (h->mfc[k].out >> sl->vif & 1))
@@ -519,13 +517,17 @@ static void wire_record(Harness *h, unsigned type, in4_t g, uint16_t bits, unsig
         }
         /* RFC 3376 5.1: a state change is repeated Robustness - 1 times at random in (0, Unsolicited
          * Report Interval]: never twice at one instant, unless a new change came then, whose
-         * report carries what is still pending (5.1's merge): judged when the effects end. */
+         * report carries what is still pending (5.1's merge): judged when the effects end. A
+         * report in another version is no repeat: a version change cancels the retransmissions
+         * (7.2.1) and the state is said anew in the new version. */
         if (type >= IGMP_CHANGE_TO_INCLUDE) {
-                if (w->change_type == type && w->change_at == h->now && w->change_sources == bits)
+                if (w->change_type == type && w->change_at == h->now && w->change_sources == bits &&
+                    w->change_version == version)
                         w->dup_now = true;
                 else
                         w->new_now = true;
                 w->change_type = (uint8_t) type, w->change_at = h->now, w->change_sources = bits;
+                w->change_version = (uint8_t) version;
         }
         w->last_version = (uint8_t) version;
         w->ever = true;
@@ -573,13 +575,7 @@ static size_t do_record(Harness *h, size_t i) {
                                                                   ? IGMP_MODE_IS_EXCLUDE
                                                                   : IGMP_CHANGE_TO_EXCLUDE;
         {
-                int gi = group_index(g);
-                bool known4 = leave && version == 3 && gi >= 0 && h->wire[gi].last_version < 3 && !h->strict;
                 wire_record(h, leave && !record ? IGMP_CHANGE_TO_INCLUDE : record, g, bits, version);
-                /* KNOWN_BUG(4) (fuzz-core.c): a v3 leave as BLOCK/ALLOW of a group the router
-                 * was told about in IGMPv1/v2 (any source) does not leave it. */
-                if (known4 && wire_joined(&h->wire[gi]))
-                        h->wire[gi].exclude = false, h->wire[gi].sources = 0;
         }
         if (version == 3) {
                 h->pkt_records++;
@@ -670,12 +666,9 @@ static void do_mfc(Harness *h, const Effect *e) {
                 fail(h, "route for %s, which is no group to forward", addr_str(e->group));
         if (source_index(e->source) < 0)
                 fail(h, "route for source %s, which the kernel never offered", addr_str(e->source));
-        /* RFC 4605 4.2 (routes.c): only sources on the upstream subnet or in its AltNet=.
-         * KNOWN_BUG(3) (fuzz-core.c): a route made, or a source offered (kept 10 s for a join),
-         * before a reload took its AltNet= away. */
-        if (from_up && !source_allowed_up(h, e->source) &&
-            (h->strict || (!m && !(h->offered_ok[source_index(e->source)] &&
-                                   h->now - h->offered_ok[source_index(e->source)] <= 10 * USEC_PER_SEC))))
+        /* RFC 4605 4.2 (routes.c): only sources on the upstream subnet or in its AltNet=, also
+         * after a reload took an AltNet= away (a route made or a source offered before it). */
+        if (from_up && !source_allowed_up(h, e->source))
                 fail(h, "route for (%s, %s): the source is outside the upstream subnet and AltNet=",
                      addr_str(e->source), addr_str(e->group));
         for (int v = 0; v < 32; v++)
@@ -781,7 +774,7 @@ void apply_effects(Harness *h) {
         proxy_effects_clear(h->p);
         for (int gi = 0; gi < N_GROUPS; gi++) {
                 WireGroup *w = &h->wire[gi];
-                if (w->dup_now && !w->new_now && !(h->now == h->down_gone_at && !h->strict)) /* KNOWN_BUG(2) */
+                if (w->dup_now && !w->new_now)
                         fail(h, "%s %s sent twice at one instant with no new change: its repeat is not spaced "
                              "(RFC 3376 5.1)", record_name(w->change_type), addr_str(group_table[gi]));
                 w->dup_now = w->new_now = false;
@@ -903,13 +896,9 @@ static void check_group(Harness *h, View *v, int gi) {
         if (busy || !cg->listed) {
                 w->idle_since = 0;
         } else {
-                if (!w->idle_since) {
+                if (!w->idle_since)
                         w->idle_since = h->now; /* nothing happens to the core between two checks */
-                        w->known_leak = false;
-                }
-                /* KNOWN_BUG(1) (fuzz-core.c): the upstream went while it was idle */
-                w->known_leak = w->known_leak || (h->now == h->upstream_gone_at && !h->strict);
-                if (h->now > w->idle_since + h->max_rob * h->max_uri + USEC_PER_SEC + h->slack && !w->known_leak)
+                if (h->now > w->idle_since + h->max_rob * h->max_uri + USEC_PER_SEC + h->slack)
                         fail(h, "%s kept since +%s with no listener, no join and no route", addr_str(g),
                              at(w->idle_since));
         }

@@ -50,33 +50,15 @@
 
 #include "fuzz-core.h"
 
-/* Bugs of the core that the fuzzer found, reported, and not fixed yet (the files are others'
- * to change). Each is tolerated by one narrow exemption marked KNOWN_BUG(n) so that the
- * fuzzer can go on finding new ones; FUZZ_CORE_STRICT=1 turns the exemptions off, and the
- * reproducer in tests/fuzz/known-core/ then fails. Remove the entry, its exemption and move
- * its reproducer into corpus-core/ once the bug is fixed.
- *   1. proxy.c proxy_remove_iface(): the upstream goes while a left group's leave is still
- *      being retransmitted: group_stop() disarms the retransmission but nothing frees the
- *      group, which stays in the table (and keeps its reserved timer slots) for good, with no
- *      listener, no join and no route. known-core/upstream-gone-during-leave.
- *   2. membership.c member_drop_iface(): a downstream link goes; its memberships end with
- *      member_end(..., now = 0), so the upstream leave's retransmission (upstream.c
- *      arm_retransmission: now + 1 + random) is armed at the epoch: it fires at once and both
- *      leaves go out in the same instant instead of at random within the Unsolicited Report
- *      Interval (RFC 3376 5.1). known-core/downstream-gone-double-leave.
- *   3. reload.c / routes.c: a reload that takes an AltNet= away (or moves the upstream subnet)
- *      keeps the routes of its sources, and updates their outputs as listeners come and go:
- *      a source the configuration no longer accepts goes on being forwarded for as long as it
- *      streams (routes.c has no call to drop the routes of one source; reload.c cannot); and
- *      a source offered before the reload (routes.c keeps it 10 s for a join) gets its route
- *      at the next join (routes_take_pending() does not check it again).
- *      (1 to 3 are fixed on main by 5293534.)
- *   4. upstream.c on main (source lists): a group joined while reports were IGMPv1/v2 (the
- *      router's view: EXCLUDE {}, any source) whose merged state is INCLUDE (A) is left, once
- *      reports are v3 again, with BLOCK (A): the router goes to EXCLUDE (A) (and one in IGMPv2
- *      group compatibility ignores BLOCK, RFC 3376 7.3.2): the group stays joined upstream. A
- *      leave after the version went up must be TO_IN ({}). known-core/leave-by-block-after-v2.
- *      known-core/altnet-removed-route-kept. */
+/* Bugs of the core this fuzzer found (all fixed; their reproducers are seeds in corpus-core/):
+ * a group left in the table for good when the upstream went while its leave was being
+ * repeated (upstream-gone-during-leave); a link going ended its memberships at time 0, so
+ * the leave's repeat went out at once (downstream-gone-double-leave); a reload taking an
+ * AltNet= away kept that source's routes and routed an offered one at the next join
+ * (altnet-removed-*); a group joined while an IGMPv1/v2 querier was heard was left with
+ * BLOCK back in v3, which does not end it at a router holding it in EXCLUDE mode
+ * (leave-by-block-after-v2); switching Enabled=auto to yes kept the auto timer's phase
+ * (test-refresh). */
 #define MAX_STEPS 600
 #define MAX_WAKEUPS_PER_ADVANCE 50000
 
@@ -546,7 +528,6 @@ static void op_nocache(Harness *h, Reader *r) {
                         break;
                 }
         if (vif >= 0 && vif == (h->up_slot >= 0 ? h->slot[h->up_slot].vif : -1) && source_allowed_up(h, src))
-                h->offered_ok[source_index(src)] = h->now;
         proxy_handle_nocache(h->p, vif, src, g, h->now);
         after_input(h);
 }
@@ -653,7 +634,6 @@ static int run(Harness *h, const uint8_t *data, size_t size, bool verbose) {
 
         memset(h, 0, sizeof *h);
         h->verbose = verbose;
-        h->strict = getenv("FUZZ_CORE_STRICT") != NULL;
         if (setjmp(h->fail_jmp)) {
                 h->p = proxy_free(h->p);
                 return -1;

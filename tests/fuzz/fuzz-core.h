@@ -77,9 +77,9 @@ typedef struct WireGroup {
         usec_t forbidden_since; /* first check at which it was joined and forbidden upstream, 0 */
         uint8_t change_type;   /* the last state-change record (TO_IN, TO_EX, ALLOW, BLOCK) ... */
         uint16_t change_sources; /* ... its sources ... */
+        uint8_t change_version; /* ... and its IGMP version */
         usec_t change_at;      /* ... and when */
         bool dup_now, new_now; /* in this call: a state change sent again, a new one */
-        bool known_leak;       /* kept for nothing because of KNOWN_BUG(1) (fuzz-core.c) */
         bool seen;             /* listed by the core at the last check */
 } WireGroup;
 
@@ -107,7 +107,6 @@ typedef struct Harness {
         uint64_t touched;      /* groups anything ever happened to */
         unsigned pkt_records;  /* the IGMPv3 report the glue is assembling: records, their bytes */
         size_t pkt_bytes;
-        usec_t offered_ok[N_SOURCES]; /* a kernel upcall offered it while it was accepted */
         MfcEntry mfc[MAX_MFC];
         size_t n_mfc;
         /* the kernel's behaviour when asked for counters */
@@ -118,9 +117,6 @@ typedef struct Harness {
         unsigned up_qrv, up_qrv_max; /* smallest, largest QRV / QQI of valid v3 queries upstream */
         usec_t up_qqi, up_qqi_max;
         usec_t v1_max;         /* the core may report in IGMPv1 (and so send no leave) until */
-        usec_t upstream_gone_at; /* the last time the upstream went out of service */
-        usec_t down_gone_at;   /* ... a downstream */
-        bool strict;           /* FUZZ_CORE_STRICT: no exemption for the known bugs */
         bool shut_down;
         unsigned step;
         unsigned long wakeups;

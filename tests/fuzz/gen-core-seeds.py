@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""gen-core-seeds.py [DIR] - writes the seed programs of fuzz-core into DIR/corpus-core and the
-reproducers of known bugs into DIR/known-core (DIR: this script's folder by default). Each seed is a scenario of the unit tests (tests/unit/test-*.c) or of the RFCs,
+"""gen-core-seeds.py [DIR] - writes the seed programs of fuzz-core into DIR/corpus-core (DIR: this
+script's folder by default), the reproducers of the bugs it found among them. Each seed is a
+scenario of the unit tests (tests/unit/test-*.c) or of the RFCs,
 written in the program format that fuzz-core.c documents; FUZZ_CORE_TRACE=1 ./fuzz-core SEED
 prints what it does. The format is fuzz-core.c's: keep both in step."""
 import os
@@ -177,25 +178,25 @@ def seeds():
     return S
 
 
-def known_bugs():
-    """Reproducers of the core's bugs that fuzz-core.c tolerates (known_bugs there, KNOWN_BUG(n));
-    they fail with FUZZ_CORE_STRICT=1. Once a bug is fixed its reproducer moves to seeds()."""
+def fixed_bugs():
+    """Reproducers of the core's bugs fuzz-core found, all fixed: seeds like the others, so a
+    regression fails the CI run at once."""
     K = {}
-    # KNOWN_BUG(1): the upstream goes while the leave of G1 (its last listener's link went) is
+    # 1: the upstream goes while the leave of G1 (its last listener's link went) is
     # still being repeated: the group is never freed
     K["upstream-gone-during-leave"] = Prog(A, (VLAN2, VLAN10)).v2(VLAN10, LOW0, G1).leave(VLAN10, LOW0, G1) \
         .sec(2).link_down(VLAN2).sec(5)
-    # KNOWN_BUG(2): the downstream link of G1's only listener goes: the leave and its repeat go
+    # 2: the downstream link of G1's only listener goes: the leave and its repeat go
     # out in the same instant
     K["downstream-gone-double-leave"] = Prog(A, (VLAN2, VLAN10)).v2(VLAN10, LOW0, G1).sec(3) \
         .link_down(VLAN10).sec(5)
-    # KNOWN_BUG(3): a route from the AltNet= source stays (and is updated) after a reload to a
+    # 3: a route from the AltNet= source stays (and is updated) after a reload to a
     # config without that AltNet=
     K["altnet-removed-route-kept"] = (Prog(A, (VLAN2, VLAN10, VLAN99)).v2(VLAN10, LOW0, G1).nocache(S_ALT, G1)
                                       .reload(C).v2(VLAN99, LOW0, G1).sec(1))
     # ... and a source offered before such a reload gets its route at the next join
     K["altnet-removed-pending-source"] = Prog(B, (VLAN2, VLAN10)).nocache(S_ALT, G2).reload(C).v2(VLAN10, LOW0, G2)
-    # KNOWN_BUG(4) (main's source-list core): INCLUDE {S} joined under ReportVersion=2, left under 3
+    # 4: INCLUDE {S} joined under ReportVersion=2, left under 3
     K["leave-by-block-after-v2"] = (Prog(A, (VLAN2, VLAN10)).v3(VLAN10, LOW0, [(IS_IN, G1, [S_UP0])]).sec(1)
                                     .reload(B).v3(VLAN10, LOW0, [(TO_IN, G1, [])]).sec(5))
     return K
@@ -212,8 +213,9 @@ def write(out, progs):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = sys.argv[1] if len(sys.argv) > 1 else here
-    write(os.path.join(out, "corpus-core"), seeds())
-    write(os.path.join(out, "known-core"), known_bugs())
+    progs = seeds()
+    progs.update(fixed_bugs())
+    write(os.path.join(out, "corpus-core"), progs)
 
 
 if __name__ == "__main__":

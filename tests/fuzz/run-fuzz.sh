@@ -161,21 +161,9 @@ for t in "${targets[@]}"; do
                 echo "# reproducer $(basename "$a") ($(stat -c %s "$a") bytes), hex:"
                 head -c 4096 "$a" | od -An -tx1 -v | sed 's/^/#  /'
                 echo "# reproduce: $tmp/$t $a"
-                [ "$t" = fuzz-core ] && echo "#   (FUZZ_CORE_TRACE=1 prints every step; FUZZ_CORE_STRICT=1 drops the known-bug exemptions)"
+                [ "$t" = fuzz-core ] && echo "#   (FUZZ_CORE_TRACE=1 prints every step)"
         done
 done
-# fuzz-core tolerates the core bugs it found and that are not fixed yet (known_bugs in
-# fuzz-core.c); each reproducer must still fail without the exemptions. One that passes means
-# its bug was fixed: say so, so that the exemption goes (informational, not a failure).
-if [ -x "$tmp/fuzz-core" ]; then
-        for k in "$here"/known-core/*; do
-                [ -f "$k" ] || continue
-                if FUZZ_CORE_STRICT=1 "$tmp/fuzz-core" "$k" >"$tmp/known.log" 2>&1; then
-                        echo "# known-core/$(basename "$k") no longer fails with FUZZ_CORE_STRICT=1: its bug looks" \
-                             "fixed; remove its KNOWN_BUG exemption (fuzz-core.c) and move it to corpus-core/"
-                fi
-        done
-fi
 echo "1..$n"
 echo "# fuzzing took $((SECONDS - t0)) s ($jobs at a time)"
 [ "$failed" -eq 0 ] || exit 1
