@@ -58,6 +58,14 @@ void refresh_step(Proxy *p, usec_t now) {
                 refresh_finish(p, now);
 }
 
+static int by_last_report(const void *a, const void *b) {
+        const UpGroup *x = *(UpGroup *const *) a, *y = *(UpGroup *const *) b;
+
+        if (x->last_report != y->last_report)
+                return x->last_report < y->last_report ? -1 : 1;
+        return x->group < y->group ? -1 : x->group > y->group;
+}
+
 static void refresh_start(Proxy *p, usec_t now) {
         const Config *c = p->cfg;
         size_t b = 0, n = 0;
@@ -68,12 +76,25 @@ static void refresh_start(Proxy *p, usec_t now) {
         p->cycle_n = p->cycle_pos = p->cycle_sent = 0;
         if (p->n_joined > 0) {
                 in4_t *list = realloc(p->cycle_groups, p->n_joined * sizeof *list);
-                if (!list)
+                UpGroup **order = malloc(p->n_joined * sizeof *order);
+                if (!list || !order) {
+                        free(order);
+                        if (list)
+                                p->cycle_groups = list;
+                        p->stats.alloc_failures++;
                         return;
+                }
                 p->cycle_groups = list;
                 while ((g = hash_next(&p->groups, &b, &it)) && n < p->n_joined)
                         if (g->joined && g->out_mask)
-                                list[n++] = g->group;
+                                order[n++] = g;
+                /* Oldest report first: a cycle started again before its last
+                 * slice (RefreshNow, the upstream back) must not starve the
+                 * groups that slice held. */
+                qsort(order, n, sizeof *order, by_last_report);
+                for (size_t k = 0; k < n; k++)
+                        list[k] = order[k]->group;
+                free(order);
         }
         p->cycle_n = n;
 

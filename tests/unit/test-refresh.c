@@ -158,6 +158,36 @@ START_TEST(test_yes_to_auto_keeps_groups_reported) {
 }
 END_TEST
 
+/* A cycle of 40 groups goes out in two slices SpreadSec apart; a RefreshNow
+ * between them starts a new cycle. The groups the cut slice held must come
+ * first in it, or they wait a whole interval more (found by the core fuzzer's
+ * 30-minute run): every group stays within IntervalSec + SpreadSec. */
+START_TEST(test_refresh_now_mid_cycle_starves_nobody) {
+        Config c = auto_config();
+        usec_t t0, worst = 0;
+        Lab l;
+
+        c.refresh = REFRESH_YES;
+        c.refresh_initial_delay = SEC(10);
+        c.refresh_interval = SEC(10);
+        c.refresh_spread = SEC(4);
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(1));
+        for (int g = 0; g < 40; g++)
+                lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, IN4(239, 7, 0, g), 2);
+        t0 = l.now;
+        /* the first cycle's first slice went at T0 + 10 s; cut it short before its second */
+        lab_advance_to(&l, T0 + SEC(12));
+        proxy_refresh_now(l.p, l.now);
+        lab_collect(&l);
+        lab_advance_to(&l, T0 + SEC(60));
+        for (int g = 0; g < 40; g++)
+                worst = MAX(worst, longest_gap(&l, IN4(239, 7, 0, g), t0, T0 + SEC(60)));
+        ck_assert_uint_le(worst, SEC(10) + SEC(4));
+        lab_done(&l);
+}
+END_TEST
+
 static Suite *refresh_suite(void) {
         Suite *s = suite_create("refresh");
         TCase *tc = tcase_create("mode-switch");
@@ -166,6 +196,7 @@ static Suite *refresh_suite(void) {
         tcase_add_test(tc, test_auto_to_yes_upstream_back_after_the_switch);
         tcase_add_test(tc, test_auto_to_yes_then_join);
         tcase_add_test(tc, test_yes_to_auto_keeps_groups_reported);
+        tcase_add_test(tc, test_refresh_now_mid_cycle_starves_nobody);
         suite_add_tcase(s, tc);
         return s;
 }
