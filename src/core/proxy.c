@@ -220,7 +220,7 @@ int proxy_vif_by_ifindex(const Proxy *p, int ifindex) {
 }
 
 int proxy_add_iface(Proxy *p, int ifindex, const char *name, IfaceRole role, in4_t addr, uint8_t prefixlen,
-                    const IfaceConfig *ic, usec_t now) {
+                    const IfaceConfig *ic, unsigned mtu, usec_t now) {
         Iface *i = NULL;
 
         p->now = now;
@@ -248,13 +248,15 @@ int proxy_add_iface(Proxy *p, int ifindex, const char *name, IfaceRole role, in4
         i->prefixlen = prefixlen;
         i->cfg = ic;
         i->n_members = i->n_listening = 0;
-        i->mtu = 1500;
+        /* known before the upstream's first reports are sized (RFC 3376 4.2.16) */
+        i->mtu = mtu >= 68 ? mtu : 1500;
         i->adopted_qrv = 0;
         i->adopted_qqi = 0;
         i->older_querier = 0;
         i->older_until = 0;
         if (role == ROLE_UPSTREAM) {
                 p->upstream = i->vif;
+                p->up.mtu = i->mtu;
                 /* Groups that already have listeners get joined now. */
                 size_t b = 0;
                 void *it = NULL;

@@ -66,10 +66,12 @@ Proxy *proxy_free(Proxy *p);
 void proxy_set_config(Proxy *p, const Config *cfg, usec_t now);
 
 /* Adds an interface with the given role; downstream interfaces start their
- * querier at once (startup queries). Returns the VIF index (>= 0), -EEXIST,
- * -ENOSPC (no VIF slot left), -EBUSY (a second upstream), -EINVAL. */
+ * querier at once (startup queries), an upstream joins the groups that have
+ * listeners at once. mtu: the link's (sizes IGMPv3 reports and queries, RFC
+ * 3376 4.2.16, 4.1.8), 0 if unknown (1500). Returns the VIF index (>= 0),
+ * -EEXIST, -ENOSPC (no VIF slot left), -EBUSY (a second upstream), -EINVAL. */
 int proxy_add_iface(Proxy *p, int ifindex, const char *name, IfaceRole role, in4_t addr, uint8_t prefixlen,
-                    const IfaceConfig *ic, usec_t now);
+                    const IfaceConfig *ic, unsigned mtu, usec_t now);
 /* Removes an interface: its memberships end (downstream) or upstream state
  * is dropped without sending anything (upstream). Returns 0 or -ENOENT. */
 int proxy_remove_iface(Proxy *p, int vif, usec_t now);

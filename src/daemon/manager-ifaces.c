@@ -147,14 +147,22 @@ static void describe_bridge(Manager *m, const char *name) {
                 name, b.querier ? " (its own querier stays silent while ours is heard)" : "");
 }
 
-/* The upstream link's MTU sizes the core's IGMPv3 reports (RFC 3376 4.2.16). */
-static void set_mtu(Manager *m, int vif, const char *name) {
+/* The link's MTU sizes the core's IGMPv3 reports and queries (RFC 3376 4.2.16, 4.1.8); 0 if
+ * unknown (the core takes 1500). */
+static unsigned link_mtu(Manager *m, const char *name) {
         struct ifreq ifr = {};
 
         snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
         if (ioctl(m->fd, SIOCGIFMTU, &ifr) < 0 || ifr.ifr_mtu <= 0)
-                return; /* the core keeps 1500 */
-        (void) proxy_set_iface_mtu(m->proxy, vif, (unsigned) ifr.ifr_mtu);
+                return 0;
+        return (unsigned) ifr.ifr_mtu;
+}
+
+static void set_mtu(Manager *m, int vif, const char *name) {
+        unsigned mtu = link_mtu(m, name);
+
+        if (mtu > 0)
+                (void) proxy_set_iface_mtu(m->proxy, vif, mtu);
 }
 
 /* An interface that could serve got no VIF (err): logged once per reason,
@@ -232,11 +240,9 @@ static int add_iface(Manager *m, const char *name, IfaceRole role, const IfaceCo
                 }
                 return 0;
         }
-        vif = proxy_add_iface(m->proxy, (int) ifindex, name, role, addr, plen, ic, manager_now(m));
+        vif = proxy_add_iface(m->proxy, (int) ifindex, name, role, addr, plen, ic, link_mtu(m, name), manager_now(m));
         if (vif < 0)
                 return vif_failed(m, w, name, role, ifindex, addr, vif);
-        if (role == ROLE_UPSTREAM)
-                set_mtu(m, vif, name);
         r = mroute_add_vif(m->fd, vif, (int) ifindex, ic ? ic->threshold : 1, ic ? ic->ratelimit : 0);
         if (r < 0) {
                 proxy_remove_iface(m->proxy, vif, manager_now(m));

@@ -215,13 +215,11 @@ static void slot_add(Harness *h, int s) {
         if (role != ROLE_UPSTREAM && role != ROLE_DOWNSTREAM)
                 return;
         vif = proxy_add_iface(h->p, d->ifindex, d->name, role, d->addr, d->plen, config_find_iface(h->cfg, d->name),
-                              h->now);
+                              h->slot[s].mtu, h->now);
         say(h, "  add %s as %s: VIF %d", d->name, iface_role_to_string(role), vif);
         if (vif < 0)
                 return;
         model_slot_in(h, s, role, vif);
-        if (role == ROLE_UPSTREAM)
-                proxy_set_iface_mtu(h->p, vif, h->slot[s].mtu);
         apply_effects(h);
 }
 

@@ -94,11 +94,11 @@ void lab_init_ifaces(Lab *l, const Config *cfg, bool second, const IfaceConfig *
         l->p = proxy_new(&l->cfg, 42, l->now);
         assert(l->p);
         l->up = proxy_add_iface(l->p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24,
-                                up_ic ? up_ic : &default_up_ic, l->now);
+                                up_ic ? up_ic : &default_up_ic, 0, l->now);
         l->down = proxy_add_iface(l->p, LAB_DOWN_IFINDEX, "vlan10", ROLE_DOWNSTREAM, LAB_DOWN_ADDR, 24,
-                                  down_ic ? down_ic : &default_down_ic, l->now);
+                                  down_ic ? down_ic : &default_down_ic, 0, l->now);
         l->down2 = second ? proxy_add_iface(l->p, LAB_DOWN2_IFINDEX, "vlan20", ROLE_DOWNSTREAM, LAB_DOWN2_ADDR, 24,
-                                            NULL, l->now)
+                                            NULL, 0, l->now)
                           : -1;
         assert(l->up >= 0 && l->down >= 0);
         lab_record(l);

@@ -1155,7 +1155,7 @@ START_TEST(test_upstream_removed_and_back) {
         ck_assert_uint_eq(reports(&l, LAB_ANY_GROUP, tr, USEC_INFINITY), 0);
         ck_assert_uint_eq(lab_count(&l, EFFECT_MFC_SET, G1), 1);
 
-        vif = proxy_add_iface(l.p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up, l.now);
+        vif = proxy_add_iface(l.p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up, 0, l.now);
         ck_assert_int_ge(vif, 0);
         l.up = vif;
         lab_collect(&l);

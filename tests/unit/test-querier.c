@@ -536,7 +536,7 @@ START_TEST(test_iface_added_later_starts_its_own_schedule) {
 
         lab_init(&l, &c, false);
         lab_advance_to(&l, ta);
-        vif = proxy_add_iface(l.p, LAB_DOWN2_IFINDEX, "vlan20", ROLE_DOWNSTREAM, LAB_DOWN2_ADDR, 24, NULL, l.now);
+        vif = proxy_add_iface(l.p, LAB_DOWN2_IFINDEX, "vlan20", ROLE_DOWNSTREAM, LAB_DOWN2_ADDR, 24, NULL, 0, l.now);
         ck_assert_int_ge(vif, 0);
         ck_assert_int_ne(vif, l.down);
         lab_collect(&l);

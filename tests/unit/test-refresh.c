@@ -99,7 +99,7 @@ START_TEST(test_auto_to_yes_upstream_back_after_the_switch) {
         yes = l.cfg;
         yes.refresh = REFRESH_YES;
         proxy_set_config(l.p, &yes, l.now);
-        l.up = proxy_add_iface(l.p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up_ic, l.now);
+        l.up = proxy_add_iface(l.p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up_ic, 0, l.now);
         ck_assert_int_ge(l.up, 0);
         lab_collect(&l);
         back = l.now;

@@ -362,7 +362,7 @@ START_TEST(test_sender_interfaces_go_and_come) {
 
         /* It comes back: they go upstream again. */
         lab_advance_to(&l, T0 + SEC(20));
-        l.up = proxy_add_iface(l.p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up, l.now);
+        l.up = proxy_add_iface(l.p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up, 0, l.now);
         ck_assert_int_ge(l.up, 0);
         lab_collect(&l);
         ck_assert_uint_eq(outputs(&l, HOST_A, G1), bit(l.up) | bit(l.down2));
