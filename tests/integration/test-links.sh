@@ -279,7 +279,9 @@ for tag, nxt, new in (("addr", "t.B-swap", "198.18.0.3"), ("swap", "t.B.end", "1
     r = [x["t"] - tu for x in labq.igmp(labq.upstream(), src=new, type="v2_report") if tu < x["t"] < te]
     print("B-%s: IGMP heard upstream from 50 ms after the change to the next one, by source: %s; "
           "reports from %s at %s s" % (tag, by, new, [round(x, 3) for x in r[:8]]))
-    ok = ok and set(by) == {new} and len(r) >= (2 if tag == "addr" else 4)
+    # every IGMP after the first 50 ms is from the new address (the join and its random repeat
+    # may both fall inside those 50 ms: then nothing else is heard before the next change)
+    ok = ok and set(by) <= {new} and len(r) >= (2 if tag == "addr" else 4)
 assert ok
 PY
 
