@@ -257,6 +257,13 @@ static inline usec_t core_lmqt(const Config *c) {
         return (usec_t) c->last_member_query_count * c->last_member_query_interval;
 }
 
+/* The most sources one v3 record can carry in a report alone on the upstream
+ * link: its MTU less the IP header (24), the report's 8 bytes and the
+ * record's 8 (at least 7: every link carries RFC 791's 68 bytes). */
+static inline size_t upstream_record_fit(const Proxy *p) {
+        return p->up.mtu > IGMP_IP_HEADER_LEN + 8 + 8 + 4 ? (p->up.mtu - IGMP_IP_HEADER_LEN - 8 - 8) / 4 : 1;
+}
+
 /* derived intervals (RFC 3376 8.4, 8.5) */
 /* Group membership interval: Robustness x Query Interval + Query Response Interval. */
 static inline usec_t core_gmi(const Config *c) {

@@ -50,7 +50,7 @@ void group_stop(Proxy *p, UpGroup *g, bool send, usec_t now) {
  * back to the safe side: INCLUDE becomes EXCLUDE {} (any source). Returns
  * the count written to out (room for SOURCES_MAX). */
 static size_t merge(const Proxy *p, const UpGroup *g, uint8_t *ret_mode, in4_t *out) {
-        size_t cap = MIN((size_t) SOURCES_MAX, p->up.mtu > 40 ? (p->up.mtu - 40) / 4 : 0);
+        size_t cap = MIN((size_t) SOURCES_MAX, upstream_record_fit(p));
         bool any_exclude = false, first = true;
         size_t n = 0;
 

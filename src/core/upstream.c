@@ -63,11 +63,6 @@ static size_t report_room(const Proxy *p) {
         return p->up.mtu > IGMP_IP_HEADER_LEN + 8 ? p->up.mtu - IGMP_IP_HEADER_LEN - 8 : 0;
 }
 
-/* The most sources one record can carry in a report alone (at least 7: RFC 791's 68 bytes). */
-static size_t record_fit(const Proxy *p) {
-        size_t room = report_room(p);
-        return room > 8 + 4 ? (room - 8) / 4 : 1;
-}
 
 static Effect *push_record(Proxy *p, EffectType type, in4_t group, uint8_t record, const in4_t *src, size_t n);
 
@@ -77,7 +72,7 @@ static Effect *push_record(Proxy *p, EffectType type, in4_t group, uint8_t recor
  * type, each in its own report. Returns how many sources are left for the
  * last record, which the caller pushes. */
 static size_t split_record(Proxy *p, EffectType type, in4_t group, uint8_t record, const in4_t **src, size_t n) {
-        size_t fit = record_fit(p);
+        size_t fit = upstream_record_fit(p);
 
         if (p->up.report_version < 3 || n <= fit)
                 return n;
@@ -141,8 +136,8 @@ static bool batch_has_room(const Proxy *p, size_t bytes, usec_t now) {
  * sources), batched with others into reports up to the MTU (4.2.16). */
 void upstream_report(Proxy *p, UpGroup *g, usec_t now) {
         UpstreamHost *u = &p->up;
-        bool big = g->n_src > record_fit(p);
-        size_t bytes = igmp_v3_record_size(big ? record_fit(p) : g->n_src);
+        bool big = g->n_src > upstream_record_fit(p);
+        size_t bytes = igmp_v3_record_size(big ? upstream_record_fit(p) : g->n_src);
         bool join_batch = u->report_version == 3 && !big && batch_has_room(p, bytes, now);
         Effect *e;
 
@@ -171,10 +166,11 @@ void upstream_report(Proxy *p, UpGroup *g, usec_t now) {
 
 /* What the upstream router is told g is now: its state while joined, INCLUDE {} once left. */
 static bool up_wants(const UpGroup *g, in4_t a) {
-        bool listed = g->joined && in4_set_contains(g->src, g->n_src, a);
+        bool listed;
 
         if (!g->joined)
                 return false;
+        listed = in4_set_contains(g->src, g->n_src, a);
         return g->mode == IGMP_MODE_IS_EXCLUDE ? !listed : listed;
 }
 
