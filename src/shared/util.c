@@ -162,6 +162,16 @@ int parse_timespan(const char *s, usec_t *ret) {
                 }
                 if (digits == 0)
                         return -EINVAL;
+                /* A decimal fraction ("25.5s", "0.25"), as systemd reads time spans: at
+                 * least one digit on each side of the point; digits below 1 us are dropped. */
+                const char *frac = NULL;
+                if (*s == '.') {
+                        frac = ++s;
+                        if (!isdigit((unsigned char) *s))
+                                return -EINVAL;
+                        while (isdigit((unsigned char) *s))
+                                s++;
+                }
                 while (*s == ' ' || *s == '\t')
                         s++;
                 if (isalpha((unsigned char) *s)) {
@@ -177,9 +187,14 @@ int parse_timespan(const char *s, usec_t *ret) {
                         if (i == ELEMENTSOF(units))
                                 return -EINVAL;
                 }
-                if (v > (UINT64_MAX - total) / mult)
+                usec_t part = 0;
+                for (usec_t m = mult; frac && isdigit((unsigned char) *frac) && m >= 10; frac++) {
+                        m /= 10;
+                        part += (usec_t) (*frac - '0') * m;
+                }
+                if (part > UINT64_MAX - total || v > (UINT64_MAX - total - part) / mult)
                         return -ERANGE;
-                total += (usec_t) v * mult;
+                total += (usec_t) v * mult + part;
                 any = true;
         }
         if (!any)

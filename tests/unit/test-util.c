@@ -192,6 +192,15 @@ START_TEST(test_timespan_ok) {
                 { "125", 125 * USEC_PER_SEC },
                 { "1s 500ms", 1500 * USEC_PER_MSEC },
                 { "0ms", 0 },
+                /* Fractions, as systemd.time(7) allows: "25.5s" is 25,500 ms. */
+                { "25.5s", 25500 * USEC_PER_MSEC },
+                { "0.5", 500 * USEC_PER_MSEC },
+                { "1.25 min", 75 * USEC_PER_SEC },
+                { "0.1ms", 100 },
+                { "1.0000009s", USEC_PER_SEC },   /* below 1 us: dropped */
+                { "2.5us", 2 },
+                { "0.001us", 0 },
+                { "1.5h 0.5s", 5400 * USEC_PER_SEC + 500 * USEC_PER_MSEC },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
@@ -207,8 +216,9 @@ END_TEST
 
 START_TEST(test_timespan_bad) {
         static const char *const bad[] = {
-                "", "   ", "garbage", "s", "ms", "10x", "10 parsecs", "10sx", "1.5s", "-1s", "+1s",
-                "1min garbage", "1d", "10,5", "1s ms", "0x10",
+                "", "   ", "garbage", "s", "ms", "10x", "10 parsecs", "10sx", "-1s", "+1s",
+                "1min garbage", "1d", "10,5", "1s ms", "0x10", ".5s", "1.s", "1.", "1.5.5s", "1 .5s",
+                "1.-5s", "1.5e3s",
         };
         usec_t v = 4242;
 
@@ -233,6 +243,8 @@ START_TEST(test_timespan_overflow) {
         ck_assert_int_eq(parse_timespan("5124095577h", &v), -ERANGE);
         /* Each term fits, the sum does not. */
         ck_assert_int_eq(parse_timespan("3000000000h 3000000000h", &v), -ERANGE);
+        /* ... also when only the fraction does not fit. */
+        ck_assert_int_eq(parse_timespan("5124095576h 0.9999h", &v), -ERANGE);
         ck_assert_uint_eq(v, 4242);
         /* Large but representable: floor(2^64 / 3.6e9) hours. */
         ck_assert_int_eq(parse_timespan("5124095576h", &v), 0);
