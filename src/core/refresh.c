@@ -184,7 +184,8 @@ static void refresh_from_auto(Proxy *p, usec_t now) {
                 timerq_arm(&p->timers, &p->refresh_timer, first);
 }
 
-/* proxy_new(): the first cycle after InitialDelaySec. */
+/* proxy_new(): the first cycle after InitialDelaySec, or IntervalSec after an earlier report
+ * (upstream.c's reported()). */
 void refresh_init(Proxy *p, usec_t now) {
         if (p->cfg->refresh != REFRESH_NO)
                 timerq_arm(&p->timers, &p->refresh_timer, now + p->cfg->refresh_initial_delay);
@@ -199,7 +200,10 @@ void refresh_reconfigure(Proxy *p, const Config *old, usec_t now) {
         if (cfg->refresh == REFRESH_NO) {
                 timerq_disarm(&p->timers, &p->refresh_timer);
         } else if (!timer_armed(&p->refresh_timer)) {
-                timerq_arm(&p->timers, &p->refresh_timer, now + cfg->refresh_initial_delay);
+                /* Switched on: InitialDelaySec is for the start; groups joined while the
+                 * refresh was off are not left waiting longer than IntervalSec. */
+                timerq_arm(&p->timers, &p->refresh_timer,
+                           now + MIN(cfg->refresh_initial_delay, cfg->refresh_interval));
         } else if (cfg->refresh_interval != old->refresh_interval) {
                 usec_t last = p->refresh_timer.when > old->refresh_interval
                                       ? p->refresh_timer.when - old->refresh_interval

@@ -111,11 +111,18 @@ static Effect *push_record(Proxy *p, EffectType type, in4_t group, uint8_t recor
         return &p->effects[head]; /* the queue may have moved */
 }
 
-/* Something was reported for g now: its auto refresh is due IntervalSec later. */
+/* Something was reported for g now: its auto refresh is due IntervalSec later; with
+ * Enabled=yes the next cycle comes no later than that either (InitialDelaySec may be longer:
+ * a group joined before the first cycle does not wait for it), so two reports are never more
+ * than IntervalSec + SpreadSec apart (igmpproxy.conf(5)). */
 static void reported(Proxy *p, UpGroup *g, usec_t now) {
+        usec_t due = now + p->cfg->refresh_interval;
+
         g->last_report = now;
         if (p->cfg->refresh == REFRESH_AUTO)
-                timerq_arm(&p->timers, &g->refresh_timer, now + p->cfg->refresh_interval);
+                timerq_arm(&p->timers, &g->refresh_timer, due);
+        else if (p->cfg->refresh == REFRESH_YES && timer_armed(&p->refresh_timer) && p->refresh_timer.when > due)
+                timerq_arm(&p->timers, &p->refresh_timer, due);
 }
 
 /* The open v3 current-state report can take one more record of this size now. */

@@ -14,8 +14,8 @@
  * The invariants (each fail() below says which rule broke):
  *  refresh   Enabled=yes/auto: a group joined upstream, with listeners, allowed, is reported
  *            at least every IntervalSec + min(SpreadSec, IntervalSec/2) + 1 s (from the later
- *            of its last report, the moment it became owed, the schedule's start after
- *            InitialDelaySec; across a reload the larger bound);
+ *            of its last report, the moment it became owed, the moment the refresh was
+ *            switched on; InitialDelaySec gives no licence; across a reload the larger bound);
  *  leave     a group is left upstream once no listener can remain on any link: GMI after the
  *            last report that asked for traffic, LMQT after a leave heard as querier with no
  *            IGMPv1 host (RFC 3376 6.4, 6.6.3.1, 7.3.2); the moment a link goes or a reload's
@@ -235,10 +235,11 @@ void model_config(Harness *h, const Config *old, const Config *cfg) {
         h->max_uri = MAX(h->max_uri, cfg->unsolicited_report_interval);
         if (old && old->report_version == 1)
                 h->v1_max = MAX(h->v1_max, h->now);
-        /* The refresh schedule (re)starts when the refresh is switched on: a cycle after
-         * InitialDelaySec (Enabled=yes), each group's own deadline at once (auto). */
+        /* The refresh schedule (re)starts when the refresh is switched on: no group waits
+         * longer than IntervalSec (+ SpreadSec) from then, whatever InitialDelaySec says
+         * (igmpproxy.conf(5): two reports never more than IntervalSec + SpreadSec apart). */
         if ((!old || old->refresh == REFRESH_NO) && cfg->refresh != REFRESH_NO)
-                h->sched_start = h->now + (cfg->refresh == REFRESH_YES ? cfg->refresh_initial_delay : 0);
+                h->sched_start = h->now;
         for (int g = 0; g < N_GROUPS; g++)
                 h->wire[g].bound = MAX(h->wire[g].bound, refresh_bound(cfg));
         for (int s = 0; s < N_SLOTS; s++) {
@@ -934,7 +935,7 @@ static void check_group(Harness *h, View *v, int gi) {
         w->forbidden_since = 0;
 
         /* The Movistar+ refresh: reported at least every IntervalSec + SpreadSec + 1 s while
-         * joined, with listeners and allowed (the schedule starts after InitialDelaySec). */
+         * joined, with listeners and allowed. */
         if (c->refresh != REFRESH_NO && allowed && cg->out && joined) {
                 usec_t from;
                 if (!w->owed_since) {

@@ -78,7 +78,7 @@ static const char *const config_names[N_CONFIGS] = {
         "A: refresh yes 60s/1s, v2 reports, QI 20s",
         "B: refresh auto 8s/2s, v3, quickleave, MaxGroups 8, filters, DefaultRole=downstream",
         "C: refresh no, v1 reports, querier v2, Robustness 1, quickleave, no RA accepted, vlan30 off",
-        "D: refresh yes 5s/2s, v3, Robustness 3, vlan99 upstream, vlan2 downstream",
+        "D: refresh yes 5s/2s after InitialDelaySec 30s, v3, Robustness 3, vlan99 upstream, vlan2 downstream",
         "E: refresh auto 200s/100s, v2, RFC querier defaults",
         "F: refresh yes 1s/0, v3, LMQC 10 x 25500ms, QI 1s",
 };
@@ -112,7 +112,7 @@ static const char *const config_text[N_CONFIGS] = {
         "[Proxy]\nMaxGroupsPerInterface=40\nStallTimeoutSec=1s\n"
         "[Querier]\nRobustness=3\nQueryIntervalSec=30s\nQueryResponseIntervalSec=5s\n"
         "LastMemberQueryIntervalSec=1s\n"
-        "[Refresh]\nEnabled=yes\nInitialDelaySec=0\nIntervalSec=5s\nSpreadSec=2s\nReportVersion=3\n"
+        "[Refresh]\nEnabled=yes\nInitialDelaySec=30s\nIntervalSec=5s\nSpreadSec=2s\nReportVersion=3\n"
         "UnsolicitedReportIntervalSec=2s\n"
         "[Interface vlan99]\nRole=upstream\nAltNet=198.18.0.0/24 198.19.5.0/24\n"
         "[Interface vlan2]\nRole=downstream\n[Interface vlan10]\nRole=downstream\n"

@@ -118,6 +118,9 @@ def seeds():
     S["refresh-modes-reload"] = (Prog(A, (VLAN2, VLAN10)).v2(VLAN10, LOW0, G1).sec(15).reload(B).sec(5)
                                  .v2(VLAN10, LOW0, G1).reload(E).sec(30).reload(F).sec(3).reload(C).sec(4)
                                  .reload(D).sec(3).reload(A).sec(10))
+    # Enabled=yes with InitialDelaySec (30 s) longer than IntervalSec (5 s): a group joined
+    # before the first cycle is reported again within IntervalSec + SpreadSec, not at 30 s
+    S["refresh-yes-initial-delay"] = Prog(D, (VLAN99, VLAN10)).v2(VLAN10, LOW0, G1).sec(10).sec(10).sec(15)
     S["refresh-late-wakeup"] = Prog(F).v2(VLAN10, LOW0, G1).late(50).late(3).to_next().late(120).sec(1).ms10(30)
     # downstream querier: startup queries, election, a lower querier leaves, leaves ignored as non-querier
     S["querier-election"] = (Prog(A, (VLAN2, VLAN10)).v2(VLAN10, LOW1, G1).query(VLAN10, LOW0, 3, code=20)

@@ -188,6 +188,50 @@ START_TEST(test_refresh_now_mid_cycle_starves_nobody) {
 }
 END_TEST
 
+/* Enabled=yes, InitialDelaySec=259s > IntervalSec: a group joined 1 s after the start is
+ * reported again within IntervalSec (+ SpreadSec) of its join, not at the first cycle 259 s
+ * after the start (the man page's promise; the Movistar+ router forgets it at 260 s). */
+START_TEST(test_yes_long_initial_delay) {
+        Config c = auto_config();
+        usec_t gap;
+        Lab l;
+
+        c.refresh = REFRESH_YES;
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(1));
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        keep_listening(&l, T0 + SEC(600), G1);
+        gap = longest_gap(&l, G1, T0 + SEC(1), T0 + SEC(600));
+        ck_assert_uint_le(gap, IVL + SPREAD);
+        lab_done(&l);
+}
+END_TEST
+
+/* Switched on by a reload (no -> yes) with InitialDelaySec=259s: the groups joined while it
+ * was off are refreshed within IntervalSec of the switch. */
+START_TEST(test_no_to_yes_long_initial_delay) {
+        Config c = auto_config();
+        static Config yes;
+        usec_t gap, t;
+        Lab l;
+
+        c.refresh = REFRESH_NO;
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T0 + SEC(1));
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        keep_listening(&l, T0 + SEC(50), G1);
+        yes = l.cfg;
+        yes.refresh = REFRESH_YES;
+        proxy_set_config(l.p, &yes, l.now);
+        lab_collect(&l);
+        t = l.now;
+        keep_listening(&l, T0 + SEC(600), G1);
+        gap = longest_gap(&l, G1, t, T0 + SEC(600));
+        ck_assert_uint_le(gap, IVL + SPREAD);
+        lab_done(&l);
+}
+END_TEST
+
 static Suite *refresh_suite(void) {
         Suite *s = suite_create("refresh");
         TCase *tc = tcase_create("mode-switch");
@@ -197,6 +241,8 @@ static Suite *refresh_suite(void) {
         tcase_add_test(tc, test_auto_to_yes_then_join);
         tcase_add_test(tc, test_yes_to_auto_keeps_groups_reported);
         tcase_add_test(tc, test_refresh_now_mid_cycle_starves_nobody);
+        tcase_add_test(tc, test_yes_long_initial_delay);
+        tcase_add_test(tc, test_no_to_yes_long_initial_delay);
         suite_add_tcase(s, tc);
         return s;
 }
