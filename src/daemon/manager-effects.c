@@ -503,10 +503,10 @@ static void apply_event(Manager *m, const Effect *e) {
                                 ctx.interface, e->count);
                 break;
         case EVENT_OLDER_QUERIER:
-                /* RFC 3376 7.3.1: the querier must use the lowest version on the
-                 * link, which should be configured; the core follows it and we warn.
-                 * Said when it starts (the core pushes it once per appearance). */
+                /* RFC 3376 7.3.1: the lowest version on the link should be configured; the
+                 * core follows it, we warn once per appearance (the core pushes it once). */
                 ctx.igmp_version = (int) e->count;
+                ctx.message_id = MSG_OLDER_QUERIER;
                 log_ctx(LOG_WARNING, &ctx,
                         "%s: IGMPv%" PRIu64 " querier %s heard: our queries there are IGMPv%" PRIu64
                         " while it is present (set [Querier] Version= to match the link's oldest router)",

@@ -256,6 +256,12 @@ print("daemon's queries after FRR's last (s after it, dst, version): %s"
 assert after, "no takeover"
 assert oqpi - 0.3 <= after[0]["t"] - tf <= oqpi + 0.5
 EOF
+        check_py "the older querier is warned about once in the daemon's log, not at each of its queries (RFC 3376 7.3.1)" <<'EOF'
+import os
+lines = [l.rstrip() for l in open(os.environ["LAB_PROXY_LOG"]) if " querier " in l and " heard" in l]
+print("daemon log: %s" % lines)
+assert len(lines) == 1 and lines[0].startswith("<4>vlan10: IGMPv2 querier 198.18.1.5 heard: our queries there are IGMPv2")
+EOF
         check_py "its queries within the Older Version Querier Present Timeout ($OVQPT s) of FRR's last v2 query are IGMPv2 (RFC 3376 7.3.1)" <<'EOF'
 import os, ssmq as q
 m = q.cap("l10")
