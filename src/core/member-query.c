@@ -92,10 +92,13 @@ void member_query_group(Proxy *p, Iface *i, Member *m, usec_t now) {
 
         if (!can_query(p, i, false))
                 return;
-        /* A round already running asks the same question: a second leave
-         * does not start it again (hosts repeating their leave, Robustness
-         * times, must not multiply the queries). */
-        if (m->queried && timer_armed(&m->timer) && m->timer.when <= t)
+        /* A leave heard while a round runs: as an IGMPv3 querier "Send Q(G)" again, a
+         * query now and LMQC - 1 retransmissions after it (RFC 3376 6.4.2, EXCLUDE +
+         * TO_IN, and 6.6.3.1; the group timer only ever lowered, so the membership
+         * still ends LMQT after the first leave). As an IGMPv2 querier (Version=2, or
+         * an older querier present: 7.3.1) RFC 2236 7 applies: in "Checking
+         * Membership" a leave is no event, the round goes on unchanged. */
+        if (m->queried && timer_armed(&m->timer) && m->timer.when <= t && querier_version(p, i) < 3)
                 return;
         if (!timer_armed(&m->timer) || m->timer.when > t)
                 timerq_arm(&p->timers, &m->timer, t);

@@ -222,21 +222,50 @@ START_TEST(test_leave_round_follows_config) {
 }
 END_TEST
 
-START_TEST(test_second_leave_does_not_restart_round) {
+/* HOST_A joins G1, leaves at tl and leaves again 0.5 s later; the lab is left at tl + LMQT,
+ * where the membership has ended LMQT after the first leave (the group timer is only ever
+ * lowered, whatever the second leave does to the query round). */
+static void second_leave(Lab *l, Config *c, usec_t tl) {
+        lab_init(l, c, false);
+        lab_advance_to(l, T0 + SEC(1));
+        lab_report(l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_advance_to(l, tl);
+        lab_leave(l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_advance_to(l, tl + SEC(0.5));
+        lab_leave(l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_advance_to(l, tl + LMQT);
+        ck_assert(!listening(l, G1));
+        ck_assert_uint_eq(leave_at(l, G1), tl + LMQT);
+        ck_assert_uint_eq(gsq(l, G1, tl, tl + 1), 1);
+}
+
+/* As an IGMPv3 querier (the default) the second leave is TO_IN({}) (RFC 3376 7.3.2) and
+ * EXCLUDE + TO_IN(A) is "Send Q(G)" (6.4.2): a query at once and LMQC - 1 = 1 retransmission
+ * LMQI after it (6.6.3.1): queries at tl, tl + 0.5 s and tl + 1.5 s (the round restarted, its
+ * pending tl + 1 s retransmission replaced). */
+START_TEST(test_second_leave_restarts_round_v3) {
         Config c = defaults();
         usec_t tl = T0 + SEC(50);
         Lab l;
 
-        lab_init(&l, &c, false);
-        lab_advance_to(&l, T0 + SEC(1));
-        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
-        lab_advance_to(&l, tl);
-        lab_leave(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
-        lab_advance_to(&l, tl + SEC(0.5));
-        lab_leave(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
-        lab_advance_to(&l, tl + LMQT);
-        ck_assert(!listening(&l, G1));
-        ck_assert_uint_eq(leave_at(&l, G1), tl + LMQT);
+        second_leave(&l, &c, tl);
+        ck_assert_uint_eq(gsq(&l, G1, tl + SEC(0.5), tl + SEC(0.5) + 1), 1);
+        ck_assert_uint_eq(gsq(&l, G1, tl + SEC(1.5), tl + SEC(1.5) + 1), 1);
+        ck_assert_uint_eq(gsq(&l, G1, LAB_ALWAYS), 3);
+        lab_done(&l);
+}
+END_TEST
+
+/* As an IGMPv2 querier ([Querier] Version=2): RFC 2236 7, in "Checking Membership" a leave
+ * is no event: the round goes on, two queries LMQI apart, no more. */
+START_TEST(test_second_leave_keeps_round_v2) {
+        Config c = defaults();
+        usec_t tl = T0 + SEC(50);
+        Lab l;
+
+        c.querier_version = 2;
+        second_leave(&l, &c, tl);
+        ck_assert_uint_eq(gsq(&l, G1, tl + SEC(1), tl + SEC(1) + 1), 1);
         ck_assert_uint_eq(gsq(&l, G1, LAB_ALWAYS), 2);
         lab_done(&l);
 }
@@ -868,7 +897,8 @@ static Suite *membership_suite(void) {
         tc = tcase_create("leave");
         tcase_add_test(tc, test_leave_runs_query_round);
         tcase_add_test(tc, test_leave_round_follows_config);
-        tcase_add_test(tc, test_second_leave_does_not_restart_round);
+        tcase_add_test(tc, test_second_leave_restarts_round_v3);
+        tcase_add_test(tc, test_second_leave_keeps_round_v2);
         tcase_add_test(tc, test_report_during_round_cancels_leave);
         tcase_add_test(tc, test_leave_for_unknown_group);
         tcase_add_test(tc, test_non_querier_ignores_leave);
