@@ -80,7 +80,8 @@ uint64_t bus_packets_dropped(const ProxyStats *s) {
 const char *const bus_upstream_names[] = {
         "UpstreamQuerier", "UpstreamQuerierVersion", "UpstreamQuerierRobustness", "UpstreamQuerierIntervalUSec",
         "UpstreamQuerierMaxResponseUSec", "UpstreamQuerierLastHeardUSec", "UpstreamReportVersion",
-        "PacketsBadTTL", "QueriesWithoutRouterAlert", "QueriesFromOffLink", "ReportsWithoutRouterAlert", NULL,
+        "PacketsBadTTL", "QueriesWithoutRouterAlert", "QueriesFromOffLink", "ReportsWithoutRouterAlert",
+        "SourcesOverLimit", "RecordsUnknown", NULL,
 };
 
 int bus_upstream_value(Manager *m, const char *name, BusValue *ret) {
@@ -89,7 +90,7 @@ int bus_upstream_value(Manager *m, const char *name, BusValue *ret) {
         ProxyUpstreamQuerier q = { .report_version = (int) m->config->report_version };
         const uint64_t values[] = {
                 0, 0, 0, 0, 0, 0, 0, s->igmp_bad_ttl, s->queries_no_router_alert, s->queries_bad_source,
-                s->reports_no_router_alert,
+                s->reports_no_router_alert, s->sources_over_limit, s->records_unknown,
         };
         size_t k;
 

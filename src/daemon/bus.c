@@ -394,6 +394,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("QueriesWithoutRouterAlert", "t", bus_property_get_upstream, 0, RO_POLL),
         SD_BUS_PROPERTY("QueriesFromOffLink", "t", bus_property_get_upstream, 0, RO_POLL),
         SD_BUS_PROPERTY("ReportsWithoutRouterAlert", "t", bus_property_get_upstream, 0, RO_POLL),
+        SD_BUS_PROPERTY("SourcesOverLimit", "t", bus_property_get_upstream, 0, RO_POLL),
+        SD_BUS_PROPERTY("RecordsUnknown", "t", bus_property_get_upstream, 0, RO_POLL),
 
         SD_BUS_METHOD_WITH_ARGS("ListGroups", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssa(su)a(stt)tt)", groups),
                                 method_list_groups, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -233,6 +233,33 @@ diag "$(cat "$LAB_TMP/ctl-groups-src.txt")"
 timeout 20 "$IGMPPROXYCTL" group "$G4" >"$LAB_TMP/ctl-group-src.txt" 2>&1
 check "igmpproxyctl group $G4: $S2 blocked, no time left" grep -Eq "^ +$S2 +- +blocked$" "$LAB_TMP/ctl-group-src.txt"
 diag "$(cat "$LAB_TMP/ctl-group-src.txt")"
+
+# The counters of what a list cannot hold and of records skipped: one IGMPv3 report from
+# deco2 (raw socket, Router Alert, TTL 1) with a record of an unknown type (0x37) and an
+# ALLOW of 300 sources for $G4, held by vlan10 in EXCLUDE mode with its one record ($S2):
+# 255 fit the list of 256, 45 do not (igmpproxy.conf(5)); RFC 3376 4.2.12: the unknown
+# record is skipped, the ALLOW still counts.
+counter() { B get-property "$BUS_NAME" "$BUS_PATH" "$BUS_IFACE" "$1" | awk '{ print $2 }'; }
+over0=$(counter SourcesOverLimit) unk0=$(counter RecordsUnknown)
+lab_exec deco2 "$PYTHON" - "$G4" <<'PY'
+import socket, struct, sys
+g = socket.inet_aton(sys.argv[1])
+srcs = b"".join(socket.inet_aton("198.19.%d.%d" % (1 + i // 200, 1 + i % 200)) for i in range(300))
+recs = struct.pack("!BBH4s", 0x37, 0, 0, g) + struct.pack("!BBH4s", 5, 0, 300, g) + srcs
+msg = struct.pack("!BBHHH", 0x22, 0, 0, 0, 2) + recs
+s = sum(struct.unpack("!%dH" % (len(msg) // 2), msg))
+s = (s & 0xFFFF) + (s >> 16); s = (s & 0xFFFF) + (s >> 16)
+msg = msg[:2] + struct.pack("!H", ~s & 0xFFFF) + msg[4:]
+k = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_IGMP)
+k.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, b"\x94\x04\x00\x00")
+k.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+k.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("198.18.1.12"))
+k.sendto(msg, ("224.0.0.22", 0))
+PY
+sleep 0.3
+over1=$(counter SourcesOverLimit) unk1=$(counter RecordsUnknown)
+check "SourcesOverLimit +45 ($over0 -> $over1), RecordsUnknown +1 ($unk0 -> $unk1) after 300 sources and an unknown record" \
+        test "$((over1 - over0))/$((unk1 - unk0))" = 45/1
 lab_kill "$SRC_PID"
 lab_kill "${LAB_DECO_PID[deco2]}"
 LAB_DECO_PID[deco2]=
