@@ -171,9 +171,11 @@ typedef struct ProxyMemberInfo {
 
 /* Calls cb for every group with state on every downstream interface (group 0)
  * or for that group only, ordered by vif within a group; cb must not change
- * the Proxy. Stops early if cb returns < 0 and returns that value, else 0. */
+ * the Proxy. The compatibility version and "untracked" are judged at now (an
+ * older host heard long ago no longer counts, though no input came since).
+ * Stops early if cb returns < 0 and returns that value, else 0. */
 typedef int (*ProxyMemberCallback)(const ProxyMemberInfo *info, void *userdata);
-int proxy_foreach_member(const Proxy *p, in4_t group, ProxyMemberCallback cb, void *userdata);
+int proxy_foreach_member(const Proxy *p, in4_t group, usec_t now, ProxyMemberCallback cb, void *userdata);
 
 /* The merged membership reported upstream for group (RFC 4605 4.1): filter
  * mode (IGMP_MODE_IS_INCLUDE or _EXCLUDE; an any-source join is EXCLUDE {})

@@ -109,7 +109,7 @@ void proxy_upstream_querier(const Proxy *p, usec_t now, ProxyUpstreamQuerier *re
 }
 
 
-int proxy_foreach_member(const Proxy *p, in4_t group, ProxyMemberCallback cb, void *userdata) {
+int proxy_foreach_member(const Proxy *p, in4_t group, usec_t now, ProxyMemberCallback cb, void *userdata) {
         size_t b = 0;
         void *it = NULL, *x;
 
@@ -141,10 +141,10 @@ int proxy_foreach_member(const Proxy *p, in4_t group, ProxyMemberCallback cb, vo
                                 .filter_mode = m->mode,
                                 .expires = m->mode == IGMP_MODE_IS_EXCLUDE && timer_armed(&m->timer) ? m->timer.when
                                                                                                      : 0,
-                                .compat_version = m->v1_until > p->now ? 1 : m->v2_until > p->now ? 2 : 3,
+                                .compat_version = m->v1_until > now ? 1 : m->v2_until > now ? 2 : 3,
                                 .listening = m->listening,
                                 .n_hosts = m->n_hosts,
-                                .untracked = m->untracked_until > p->now,
+                                .untracked = m->untracked_until > now,
                                 .n_sources = m->src.n,
                                 .sources = src,
                         };

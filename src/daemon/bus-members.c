@@ -135,7 +135,7 @@ static int append_group(sd_bus_message *reply, Manager *m, in4_t group) {
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(" MEMBER_SIGNATURE ")");
         if (r >= 0)
-                r = proxy_foreach_member(m->proxy, group, append_member, &c);
+                r = proxy_foreach_member(m->proxy, group, manager_now(m), append_member, &c);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
@@ -301,6 +301,6 @@ void bus_members_json(Manager *m, JsonWriter *j, in4_t group) {
         json_key(j, "Memberships");
         json_begin_array(j);
         if (m->proxy)
-                (void) proxy_foreach_member(m->proxy, group, json_member, &c);
+                (void) proxy_foreach_member(m->proxy, group, manager_now(m), json_member, &c);
         json_end_array(j);
 }

@@ -969,7 +969,7 @@ void check_state(Harness *h, bool after_timers) {
         memset(&v, 0, sizeof v);
         v.h = h;
         proxy_foreach_group(p, view_group, &v);
-        proxy_foreach_member(p, 0, view_member, &v);
+        proxy_foreach_member(p, 0, h->now, view_member, &v);
 
         for (int s = 0; s < N_SLOTS; s++) {
                 SlotModel *sl = &h->slot[s];

@@ -329,7 +329,7 @@ void lab_link_state(const Lab *l, int vif, in4_t group, LabLinkState *ret) {
 
         *ret = (LabLinkState) {};
         assert(group != 0);
-        assert(proxy_foreach_member(l->p, group, link_state_cb, &q) == 0);
+        assert(proxy_foreach_member(l->p, group, l->now, link_state_cb, &q) == 0);
 }
 
 /* The EFFECT_SOURCE chain after record i: at most n, copied up to LAB_MAX_LIST. */

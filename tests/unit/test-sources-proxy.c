@@ -337,6 +337,33 @@ START_TEST(test_quickleave_unspecified_reporter) {
 }
 END_TEST
 
+/* What the views say is judged when they are asked: an IGMPv2 host and a 0.0.0.0 reporter
+ * heard at T1 make the group IGMPv2-compatible (RFC 3376 7.3.2) and untracked until T1 + GMI;
+ * an IGMPv3 host keeps it listened to after that. 1 s past T1 + GMI, with no input and no
+ * timer since, the link shows compat 3 and no untracked reporter. */
+START_TEST(test_views_judged_now) {
+        Config c = quick_config();
+        static LabLinkState s;
+        Lab l;
+
+        lab_init(&l, &c, false);
+        lab_advance_to(&l, T1);
+        lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
+        lab_report(&l, LAB_DOWN_IFINDEX, 0, G1, 2);
+        lab_advance_to(&l, T1 + SEC(100));
+        DOWN(&l, HOST_B, IS_EX, NO_SRCS);
+        lab_link_state(&l, l.down, G1, &s);
+        ck_assert_uint_eq(s.compat, 2);
+        ck_assert(s.untracked);
+        lab_advance_to(&l, T1 + GMI + SEC(1));
+        lab_link_state(&l, l.down, G1, &s);
+        ck_assert(s.listening);
+        ck_assert_uint_eq(s.compat, 3);
+        ck_assert(!s.untracked);
+        lab_done(&l);
+}
+END_TEST
+
 /* The 65th reporter is past the cap (64): untracked, so when the 64 tracked
  * hosts leave the link still listens until the query round ends. With 64
  * reporters only, the last leave cuts at once. */
@@ -434,6 +461,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_quickleave_last_tracked_host);
         tcase_add_test(tc, test_quickleave_unspecified_reporter);
         tcase_add_test(tc, test_quickleave_host_cap);
+        tcase_add_test(tc, test_views_judged_now);
         suite_add_tcase(s, tc);
         tc = tcase_create("cap");
         tcase_add_test(tc, test_source_cap);
