@@ -63,7 +63,6 @@ static size_t report_room(const Proxy *p) {
         return p->up.mtu > IGMP_IP_HEADER_LEN + 8 ? p->up.mtu - IGMP_IP_HEADER_LEN - 8 : 0;
 }
 
-
 static Effect *push_record(Proxy *p, EffectType type, in4_t group, uint8_t record, const in4_t *src, size_t n);
 
 /* RFC 3376 4.2.16: a record too big for one report: an EXCLUDE record
@@ -143,8 +142,9 @@ static bool batch_has_room(const Proxy *p, size_t bytes, usec_t now) {
  * sources), batched with others into reports up to the MTU (4.2.16). */
 void upstream_report(Proxy *p, UpGroup *g, usec_t now) {
         UpstreamHost *u = &p->up;
-        bool big = g->n_src > upstream_record_fit(p);
-        size_t bytes = igmp_v3_record_size(big ? upstream_record_fit(p) : g->n_src);
+        size_t fit = upstream_record_fit(p);
+        bool big = g->n_src > fit;
+        size_t bytes = igmp_v3_record_size(big ? fit : g->n_src);
         bool join_batch = u->report_version == 3 && !big && batch_has_room(p, bytes, now);
         Effect *e;
 
