@@ -49,6 +49,16 @@ static usec_t longest_gap(const Lab *l, in4_t group, usec_t from, usec_t to) {
         return MAX(gap, to - last);
 }
 
+/* proxy_set_config() with the lab's config but Enabled=mode, as a reload or D-Bus does. The
+ * Config must outlive the proxy: one switch per lab. */
+static void switch_refresh(Lab *l, RefreshMode mode) {
+        static Config next;
+
+        next = l->cfg;
+        next.refresh = mode;
+        proxy_set_config(l->p, &next, l->now);
+}
+
 /* The host answers like a set-top box, every 100 s, so the membership never times out. */
 static void keep_listening(Lab *l, usec_t until, in4_t group) {
         while (l->now < until) {
@@ -66,7 +76,6 @@ static void assert_refreshed(Lab *l, in4_t group, usec_t from, usec_t until) {
 
 START_TEST(test_auto_to_yes_keeps_groups_reported) {
         Config c = auto_config();
-        static Config yes;
         Lab l;
 
         lab_init(&l, &c, false);
@@ -75,9 +84,7 @@ START_TEST(test_auto_to_yes_keeps_groups_reported) {
         keep_listening(&l, T0 + SEC(50), G1);
         /* Switched to yes 49 s after the join: the group was due at its own deadline (join
          * repeat + 60 s); the cycle timer still says T0 + 259 s. */
-        yes = l.cfg;
-        yes.refresh = REFRESH_YES;
-        proxy_set_config(l.p, &yes, l.now);
+        switch_refresh(&l, REFRESH_YES);
         lab_collect(&l);
         assert_refreshed(&l, G1, T0 + SEC(1), T0 + SEC(600));
         ck_assert_uint_ge(lab_count_event_in(&l, EVENT_REFRESH_CYCLE, LAB_ANY_GROUP, T0 + SEC(50), T0 + SEC(600)), 8);
@@ -91,7 +98,6 @@ END_TEST
 START_TEST(test_auto_to_yes_upstream_back_after_the_switch) {
         static IfaceConfig up_ic = { .name = "vlan2", .role = ROLE_UPSTREAM, .threshold = 1 };
         Config c = auto_config();
-        static Config yes;
         usec_t back;
         Lab l;
 
@@ -100,9 +106,7 @@ START_TEST(test_auto_to_yes_upstream_back_after_the_switch) {
         lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
         keep_listening(&l, T0 + SEC(30), G1);
         ck_assert_int_eq(proxy_remove_iface(l.p, l.up, l.now), 0);
-        yes = l.cfg;
-        yes.refresh = REFRESH_YES;
-        proxy_set_config(l.p, &yes, l.now);
+        switch_refresh(&l, REFRESH_YES);
         l.up = proxy_add_iface(l.p, LAB_UP_IFINDEX, "vlan2", ROLE_UPSTREAM, LAB_UP_ADDR, 24, &up_ic, 0, l.now);
         ck_assert_int_ge(l.up, 0);
         lab_collect(&l);
@@ -117,14 +121,11 @@ END_TEST
  * too: the first cycle is at most one interval away. */
 START_TEST(test_auto_to_yes_then_join) {
         Config c = auto_config();
-        static Config yes;
         Lab l;
 
         lab_init(&l, &c, false);
         lab_advance_to(&l, T0 + SEC(20));
-        yes = l.cfg;
-        yes.refresh = REFRESH_YES;
-        proxy_set_config(l.p, &yes, l.now);
+        switch_refresh(&l, REFRESH_YES);
         lab_collect(&l);
         lab_advance_to(&l, T0 + SEC(21));
         lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G2, 2);
@@ -136,7 +137,6 @@ END_TEST
 /* yes -> auto keeps the per-group deadlines (last report + IntervalSec). */
 START_TEST(test_yes_to_auto_keeps_groups_reported) {
         Config c = auto_config();
-        static Config a;
         Lab l;
 
         c.refresh = REFRESH_YES;
@@ -145,9 +145,7 @@ START_TEST(test_yes_to_auto_keeps_groups_reported) {
         lab_advance_to(&l, T0 + SEC(1));
         lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
         keep_listening(&l, T0 + SEC(95), G1);
-        a = l.cfg;
-        a.refresh = REFRESH_AUTO;
-        proxy_set_config(l.p, &a, l.now);
+        switch_refresh(&l, REFRESH_AUTO);
         lab_collect(&l);
         assert_refreshed(&l, G1, T0 + SEC(11), T0 + SEC(600));
         lab_done(&l);
@@ -204,7 +202,6 @@ END_TEST
  * was off are refreshed within IntervalSec of the switch. */
 START_TEST(test_no_to_yes_long_initial_delay) {
         Config c = auto_config();
-        static Config yes;
         usec_t t;
         Lab l;
 
@@ -213,9 +210,7 @@ START_TEST(test_no_to_yes_long_initial_delay) {
         lab_advance_to(&l, T0 + SEC(1));
         lab_report(&l, LAB_DOWN_IFINDEX, HOST_A, G1, 2);
         keep_listening(&l, T0 + SEC(50), G1);
-        yes = l.cfg;
-        yes.refresh = REFRESH_YES;
-        proxy_set_config(l.p, &yes, l.now);
+        switch_refresh(&l, REFRESH_YES);
         lab_collect(&l);
         t = l.now;
         assert_refreshed(&l, G1, t, T0 + SEC(600));
